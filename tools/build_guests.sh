@@ -1,0 +1,44 @@
+#!/bin/sh
+# Rebuilds the project's PVH test guests, test/guests/*.elf, from their sources
+# with the system gcc (as the preprocessor + assembler driver) and GNU ld. The
+# images are committed; run this (`npm run guests`) after changing a .S file.
+# The output is deterministic: no debug info, no build-id, relative source
+# names, objects in a throw-away directory.
+set -eu
+
+CC=${CC:-gcc}
+LD=${LD:-ld}
+cd "$(dirname "$0")/../test/guests"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# build NAME BITS SOURCE...: assemble each source in the given ELF class and
+# link them at 1 MiB with guest.ld into NAME.elf. lib/head.S always comes first.
+build() {
+  name=$1
+  bits=$2
+  shift 2
+  case $bits in
+    32) emu=elf_i386 ;;
+    64) emu=elf_x86_64 ;;
+    *) echo "build_guests.sh: bad class $bits" >&2; exit 1 ;;
+  esac
+  objs=
+  for src in lib/head.S "$@"; do
+    obj="$tmp/$name.$(echo "$src" | tr '/.' '__').o"
+    "$CC" -m"$bits" -c -nostdinc -I. -Wa,--noexecstack -o "$obj" "$src"
+    objs="$objs $obj"
+  done
+  # shellcheck disable=SC2086 # $objs is a list of paths without spaces
+  "$LD" -m "$emu" -T guest.ld -nostdlib --build-id=none -z max-page-size=0x1000 \
+    -z noexecstack --no-warn-rwx-segments -o "$name.elf" $objs
+  echo "built test/guests/$name.elf"
+}
+
+build hello     32 lib/xen32.S hello.S
+build exitcode  32 lib/xen32.S exitcode.S
+build port_e9   32 lib/xen32.S port_e9.S
+build halt_dead 32 lib/xen32.S halt_dead.S
+build hello64   64 lib/long_mode.S lib/xen64.S hello64.S
+build nullcall  64 lib/long_mode.S lib/xen64.S nullcall.S
