@@ -1,0 +1,1165 @@
+// The interpreter: run(budget) executes guest instructions until the budget is
+// spent or something needs the host (a KVM_RUN-style exit).
+import {
+  CTL_OFF, CTL_EXIT_REASON, CTL_EXIT_QUAL, CTL_IO_PORT, CTL_IO_SIZE, CTL_IO_WRITE, CTL_IO_DATA, CTL_MSR_INDEX,
+  CTL_MSR_VALUE, CTL_INSN_COUNT, CTL_LAST_RIP, CTL_INSN_BYTES, CPU_OFF, CPU_RFLAGS, CPU_HALTED, CPU_SHADOW,
+  CPU_NMI_PENDING, CPU_PENDING_EXT, CPU_KERNEL_GS_BASE, CPU_TSC_AUX, CPU_CR0, CPU_OFF as _C, XEN_OFF,
+  EXIT_BUDGET, EXIT_HYPERCALL, EXIT_IO, EXIT_HLT, EXIT_SHUTDOWN, EXIT_WRMSR, EXIT_OUT_OF_MEMORY, EXIT_DEAD,
+  EXIT_VIRTIO_NOTIFY, SEG_BASE,
+} from "../layout";
+import {
+  rip, nextRip, setRip, setNextRip, cpl, mode64, gpr, setGpr, gpr32, setGprSized, updateMode, saveRipToState,
+  loadRipFromState, segSel, segOff, cr0, codeDefault32,
+  RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, CS, SS, DS, ES, FS, GS,
+  F_CF, F_IF, F_DF, F_AC, F_TF, F_IOPL, F_ZF, CR0_PE, CR0_EM, CR0_TS,
+} from "./state";
+import {
+  eflags, getEflags, setEflags, flushFlags, getCF, testCC, setLazy, LF_LOGIC, sizeMask, getZF,
+} from "./flags";
+import {
+  faulted, raise, raiseGP, raiseUD, DE, BP, OF_, UD, NM, GP, clearFault,
+} from "./fault";
+import {
+  decode, initDecodeTable, opcode, opsize, adsize, modrm, regf, rmf, isMem, eaLinear, imm, imm2, pfxRep,
+  pfxOpsize, pfxLock, rex, rexW, invalid, insnLen, setOpsize, linearOf, segOvr, codeLinear,
+} from "./decode";
+import {
+  alu, incDec, neg, shift, shiftDouble, mulU128, mulS128, mulHi, setMulFlags, divU128, divS128, divRem,
+  divError, bitScan, popcount, bitOp, sext,
+} from "./ops/alu";
+import {
+  readReg, writeReg, readRM, writeRM, readRMForWrite, readG, writeG, push, pop, peek, stackOpSize,
+  stackPointer, setStackPointer, maskStack,
+} from "./ops/operand";
+import { movs, stos, lods, cmps } from "./ops/string";
+import { farJump, farReturn, iret, popf, syscall, sysret, sysenter, sysexit, writableFlags } from "./ops/control";
+import {
+  movToCr, movFromCr, movDr, loadDescriptorTable, storeDescriptorTable, invlpg, clts, ioAllowed,
+} from "./ops/system";
+import { sseExec, grp15 } from "./ops/sse";
+import { x87Exec, fwait } from "./ops/x87";
+import { loadDataSegment, loadTaskRegister, loadLdt, readDescriptor, descLo, descAttr, descLimit } from "./segment";
+import { deliverPendingFault, deliverExternal, deliverSoftware, tripleFault } from "./interrupt";
+import { readN, writeN, read8, probeWrite, selectTlbForCpl, fetchByte, isCanonical, tlbFlushAll } from "./mmu";
+import { cpuid } from "./cpuid";
+import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
+import { insnCount, addInsns, markEntry, tscNow, setInsnCount } from "./tsc";
+import { outOfFrames } from "../mem/phys";
+import { lapicPendingVector, lapicAccept } from "../apic/lapic";
+import { pendingExit, clearPendingExit } from "../virtio/notify";
+
+let exitReason: u32 = 0;
+/** An interrupt may be deliverable: set by the host, the LAPIC and IF 0→1. */
+export let intrPending: bool = true;
+export function signalInterrupt(): void { intrPending = true; }
+let shadow: bool = false;
+let halted: bool = false;
+/** The last exit was an IN whose data the host has now supplied in CTL_IO_DATA. */
+let ioInReady: bool = false;
+
+export function initCpu(): void {
+  initDecodeTable();
+}
+
+// Xen callback-vector latch (HVM_PARAM_CALLBACK_IRQ type 2): the vector is
+// delivered directly while vcpu_info.evtchn_upcall_pending is set.
+// @ts-ignore: decorator
+@inline const XEN_CALLBACK_VECTOR: u32 = 0; // u32 at XEN_OFF
+// @ts-ignore: decorator
+@inline const XEN_VCPU_INFO_OFF: u32 = 8; // u32 wasm offset of the vcpu_info byte, 0 = none
+
+function callbackPending(): i32 {
+  const vec = load<u32>(XEN_OFF + XEN_CALLBACK_VECTOR);
+  if (vec == 0) return -1;
+  const off = load<u32>(XEN_OFF + XEN_VCPU_INFO_OFF);
+  if (off == 0 || load<u8>(off) == 0) return -1;
+  return vec as i32;
+}
+
+/** Delivers one external interrupt if the CPU can take it; returns true if it did. */
+function tryInterrupt(): bool {
+  if (load<u32>(CPU_OFF + CPU_NMI_PENDING) != 0) {
+    store<u32>(CPU_OFF + CPU_NMI_PENDING, 0);
+    deliverExternal(2);
+    return true;
+  }
+  if ((eflags & F_IF) == 0) return false;
+  const ext = load<u32>(CPU_OFF + CPU_PENDING_EXT);
+  if (ext != 0) {
+    store<u32>(CPU_OFF + CPU_PENDING_EXT, 0);
+    deliverExternal(ext as i32);
+    return true;
+  }
+  const cb = callbackPending();
+  if (cb >= 0) {
+    deliverExternal(cb);
+    return true;
+  }
+  const v = lapicPendingVector();
+  if (v >= 0) {
+    lapicAccept(v);
+    deliverExternal(v);
+    return true;
+  }
+  intrPending = false;
+  return false;
+}
+
+function saveState(): void {
+  saveRipToState();
+  flushFlags();
+  store<u64>(CPU_OFF + CPU_RFLAGS, eflags);
+  store<u32>(CPU_OFF + CPU_HALTED, halted ? 1 : 0);
+  store<u32>(CPU_OFF + CPU_SHADOW, shadow ? 1 : 0);
+  store<u64>(CTL_OFF + CTL_INSN_COUNT, insnCount);
+}
+
+/** Reloads the state the host may have edited between runs. */
+export function loadState(): void {
+  loadRipFromState();
+  setEflags(load<u64>(CPU_OFF + CPU_RFLAGS) as u32);
+  halted = load<u32>(CPU_OFF + CPU_HALTED) != 0;
+  shadow = load<u32>(CPU_OFF + CPU_SHADOW) != 0;
+  setInsnCount(load<u64>(CTL_OFF + CTL_INSN_COUNT));
+  updateMode();
+  selectTlbForCpl();
+}
+
+function recordExitInsn(): void {
+  store<u64>(CTL_OFF + CTL_LAST_RIP, rip);
+}
+
+export function run(budget: i32): u32 {
+  loadState();
+  markEntry();
+  if (load<u32>(CTL_OFF + CTL_EXIT_REASON) == EXIT_IO && load<u32>(CTL_OFF + CTL_IO_WRITE) == 0) ioInReady = true;
+  exitReason = 0;
+  intrPending = true;
+  if (halted) {
+    if (!tryInterrupt()) {
+      const r = (eflags & F_IF) != 0 || load<u32>(CPU_OFF + CPU_NMI_PENDING) != 0 ? EXIT_HLT : EXIT_DEAD;
+      saveState();
+      store<u32>(CTL_OFF + CTL_EXIT_REASON, r);
+      return r;
+    }
+    halted = false;
+    if (tripleFault) return shutdown();
+  }
+  let n = budget;
+  while (n > 0) {
+    n--;
+    if (shadow) shadow = false;
+    else if (intrPending) {
+      tryInterrupt();
+      if (tripleFault) return shutdown();
+    }
+    decode();
+    if (!faulted) {
+      setNextRip(rip + (insnLen as u64));
+      if (invalid) raiseUD();
+      else execute();
+    }
+    if (faulted) {
+      deliverPendingFault();
+      if (tripleFault) return shutdown();
+    } else {
+      setRip(nextRip);
+      if (!mode64) setRip(nextRip & 0xffffffff);
+    }
+    addInsns(1);
+    if (exitReason != 0) break;
+    if (pendingExit != 0) { exitReason = pendingExit; clearPendingExit(); break; }
+    if (outOfFrames) { exitReason = EXIT_OUT_OF_MEMORY; break; }
+  }
+  if (exitReason == 0) exitReason = EXIT_BUDGET;
+  saveState();
+  store<u32>(CTL_OFF + CTL_EXIT_REASON, exitReason);
+  return exitReason;
+}
+
+function shutdown(): u32 {
+  recordExitInsn();
+  saveState();
+  store<u32>(CTL_OFF + CTL_EXIT_REASON, EXIT_SHUTDOWN);
+  return EXIT_SHUTDOWN;
+}
+
+// ---------------------------------------------------------------------------
+// Instruction semantics. `opcode` is 0x00-0xFF (one byte), 0x100|b (0F b),
+// 0x200|b (0F 38 b), 0x300|b (0F 3A b).
+
+function aluOp(): void {
+  const op = ((opcode >> 3) & 7) as i32;
+  const form = opcode & 7;
+  const size = (form & 1) == 0 ? 1 : opsize;
+  switch (form) {
+    case 0: case 1: { // r/m, reg
+      const src = readG(size);
+      if (op == 7) { alu(7, readRM(size), src, size); return; }
+      const dst = readRMForWrite(size);
+      if (faulted) return;
+      writeRM(size, alu(op, dst, src, size));
+      return;
+    }
+    case 2: case 3: { // reg, r/m
+      const src = readRM(size);
+      if (faulted) return;
+      const r = alu(op, readG(size), src, size);
+      if (op != 7) writeG(size, r);
+      return;
+    }
+    default: { // AL/eAX, imm
+      const r = alu(op, readReg(RAX, size), size == 1 ? imm : imm, size);
+      if (op != 7) writeReg(RAX, size, r);
+    }
+  }
+}
+
+function grp1(): void {
+  const size = opcode == 0x80 || opcode == 0x82 ? 1 : opsize;
+  let src = imm;
+  if (opcode == 0x83) src = sext(imm, 1);
+  const op = regf & 7;
+  if (op == 7) { alu(7, readRM(size), src, size); return; }
+  const dst = readRMForWrite(size);
+  if (faulted) return;
+  writeRM(size, alu(op, dst, src, size));
+}
+
+function grp2(size: i32, count: u32): void {
+  const dst = readRMForWrite(size);
+  if (faulted) return;
+  writeRM(size, shift(regf & 7, dst, count, size));
+}
+
+function grp3(): void {
+  const size = opcode == 0xf6 ? 1 : opsize;
+  switch (regf & 7) {
+    case 0: case 1: alu(4, readRM(size), imm, size); return;
+    case 2: { const v = readRMForWrite(size); if (faulted) return; writeRM(size, ~v & sizeMask(size)); return; }
+    case 3: { const v = readRMForWrite(size); if (faulted) return; writeRM(size, neg(v, size)); return; }
+    case 4: case 5: { // MUL / IMUL
+      const src = readRM(size);
+      if (faulted) return;
+      const signed = (regf & 7) == 5;
+      if (size == 1) {
+        const a = readReg(RAX, 1);
+        const r: u64 = signed ? ((sext(a, 1) as i64) * (sext(src, 1) as i64)) as u64 & 0xffff : a * src;
+        writeReg(RAX, 2, r);
+        const over = signed ? sext(r & 0xff, 1) != sext(r, 2) : (r >> 8) != 0;
+        setMulFlags(r & 0xff, 1, over);
+      } else if (size == 8) {
+        const lo = signed ? mulS128(gpr(RAX), src) : mulU128(gpr(RAX), src);
+        const hi = mulHi;
+        setGpr(RAX, lo); setGpr(RDX, hi);
+        const over = signed ? hi != (((lo as i64) >> 63) as u64) : hi != 0;
+        setMulFlags(lo, 8, over);
+      } else {
+        const bits = (size as u64) << 3;
+        const a = readReg(RAX, size);
+        const r: u64 = signed ? ((sext(a, size) as i64) * (sext(src, size) as i64)) as u64 : a * src;
+        const m = sizeMask(size);
+        writeReg(RAX, size, r & m);
+        writeReg(RDX, size, (r >> bits) & m);
+        const over = signed ? sext(r & m, size) != r : (r >> bits) != 0;
+        setMulFlags(r & m, size, over);
+      }
+      return;
+    }
+    case 6: case 7: { // DIV / IDIV
+      const d = readRM(size);
+      if (faulted) return;
+      const signed = (regf & 7) == 7;
+      if (d == 0) { raise(DE, 0, false); return; }
+      if (size == 8) {
+        const q = signed ? divS128(gpr(RDX), gpr(RAX), d) : divU128(gpr(RDX), gpr(RAX), d);
+        if (divError) { raise(DE, 0, false); return; }
+        setGpr(RAX, q); setGpr(RDX, divRem);
+        return;
+      }
+      const bits = (size as u64) << 3;
+      const m = sizeMask(size);
+      const dividend: u64 = size == 1 ? readReg(RAX, 2) : (readReg(RAX, size) | (readReg(RDX, size) << bits));
+      if (signed) {
+        const n = sext(dividend, size * 2) as i64;
+        const dv = sext(d, size) as i64;
+        if (n == i64.MIN_VALUE && dv == -1) { raise(DE, 0, false); return; }
+        const q = n / dv;
+        const r = n % dv;
+        const lim = (1 as i64) << ((bits - 1) as i64);
+        if (q >= lim || q < -lim) { raise(DE, 0, false); return; }
+        if (size == 1) writeReg(RAX, 2, ((q as u64) & 0xff) | (((r as u64) & 0xff) << 8));
+        else { writeReg(RAX, size, (q as u64) & m); writeReg(RDX, size, (r as u64) & m); }
+      } else {
+        const q = dividend / d;
+        if (q > m) { raise(DE, 0, false); return; }
+        const r = dividend % d;
+        if (size == 1) writeReg(RAX, 2, q | (r << 8));
+        else { writeReg(RAX, size, q); writeReg(RDX, size, r); }
+      }
+      return;
+    }
+  }
+}
+
+function grp45(): void {
+  const r = regf & 7;
+  if (opcode == 0xfe) {
+    if (r > 1) { raiseUD(); return; }
+    const v = readRMForWrite(1);
+    if (faulted) return;
+    writeRM(1, incDec(v, 1, r == 1));
+    return;
+  }
+  switch (r) {
+    case 0: case 1: {
+      const v = readRMForWrite(opsize);
+      if (faulted) return;
+      writeRM(opsize, incDec(v, opsize, r == 1));
+      return;
+    }
+    case 2: { // CALL near indirect
+      const sz = stackOpSize(opsize);
+      const t = readRM(sz);
+      if (faulted) return;
+      push(nextRip, sz);
+      if (faulted) return;
+      setNextRip(t);
+      return;
+    }
+    case 3: case 5: { // CALL/JMP far indirect (m16:16/32/64)
+      if (!isMem) { raiseUD(); return; }
+      const lin = eaLinear();
+      const osz = opsize;
+      const off = readN(lin, osz);
+      const sel = readN(lin + (osz as u64), 2) as u32;
+      if (faulted) return;
+      farJump(sel, off, r == 3, osz);
+      return;
+    }
+    case 4: { // JMP near indirect
+      const t = readRM(mode64 ? 8 : opsize);
+      if (faulted) return;
+      setNextRip(t);
+      return;
+    }
+    case 6: { // PUSH r/m
+      const sz = stackOpSize(opsize);
+      const v = readRM(sz);
+      if (faulted) return;
+      push(v, sz);
+      return;
+    }
+  }
+  raiseUD();
+}
+
+function jumpRel(disp: u64): void {
+  let t = nextRip + disp;
+  if (!mode64) t = opsize == 2 ? t & 0xffff : t & 0xffffffff;
+  else if (!isCanonical(t)) { raiseGP(0); return; }
+  setNextRip(t);
+}
+
+function movSreg(): void {
+  const s = regf & 7;
+  if (s > 5 || s == CS) { raiseUD(); return; }
+  const sel = readRM(2) as u32;
+  if (faulted) return;
+  if ((cr0() & CR0_PE) == 0) {
+    const o = segOff(s);
+    store<u16>(o, sel as u16);
+    store<u64>(o + SEG_BASE, (sel as u64) << 4);
+    return;
+  }
+  if (!loadDataSegment(s, sel)) return;
+  if (s == SS) shadow = true;
+}
+
+function pushSeg(s: i32): void {
+  push(segSel(s), stackOpSize(opsize));
+}
+
+function popSeg(s: i32): void {
+  const sz = stackOpSize(opsize);
+  const v = peek(sz, 0) as u32;
+  if (faulted) return;
+  if ((cr0() & CR0_PE) != 0) { if (!loadDataSegment(s, v & 0xffff)) return; }
+  else { store<u16>(segOff(s), v as u16); store<u64>(segOff(s) + SEG_BASE, ((v & 0xffff) as u64) << 4); }
+  setStackPointer(stackPointer() + (sz as u64));
+  if (s == SS) shadow = true;
+}
+
+function ioPort(): u32 {
+  if (opcode == 0xe4 || opcode == 0xe5 || opcode == 0xe6 || opcode == 0xe7) return imm as u32;
+  return gpr32(RDX) & 0xffff;
+}
+
+/** IN: the first execution exits to the host; the retry after the host answered
+ * takes CTL_IO_DATA. */
+function portIn(port: u32, size: i32): bool {
+  if (ioInReady && load<u32>(CTL_OFF + CTL_IO_PORT) == port) {
+    ioInReady = false;
+    return true;
+  }
+  store<u32>(CTL_OFF + CTL_IO_PORT, port);
+  store<u32>(CTL_OFF + CTL_IO_SIZE, size);
+  store<u32>(CTL_OFF + CTL_IO_WRITE, 0);
+  store<u64>(CTL_OFF + CTL_IO_DATA, 0xffffffff);
+  exitReason = EXIT_IO;
+  setNextRip(rip);
+  return false;
+}
+
+function portOut(port: u32, size: i32, v: u64): void {
+  store<u32>(CTL_OFF + CTL_IO_PORT, port);
+  store<u32>(CTL_OFF + CTL_IO_SIZE, size);
+  store<u32>(CTL_OFF + CTL_IO_WRITE, 1);
+  store<u64>(CTL_OFF + CTL_IO_DATA, v);
+  exitReason = EXIT_IO;
+}
+
+function stringIo(isOut: bool, size: i32): void {
+  if (!ioAllowed()) { raiseGP(0); return; }
+  const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
+  const rep = pfxRep != 0;
+  if (rep && (gpr(RCX) & am) == 0) return;
+  const port = gpr32(RDX) & 0xffff;
+  const d: u64 = (eflags & F_DF) != 0 ? 0 - (size as u64) : size as u64;
+  if (isOut) {
+    const si = gpr(RSI) & am;
+    const v = readN(linearOf(segOvr >= 0 ? segOvr : DS, si), size);
+    if (faulted) return;
+    portOut(port, size, v);
+    setGpr(RSI, (gpr(RSI) & ~am) | ((si + d) & am));
+  } else {
+    const di = gpr(RDI) & am;
+    const lin = linearOf(ES, di);
+    probeWrite(lin, size);
+    if (faulted) return;
+    if (!portIn(port, size)) return;
+    writeN(lin, size, load<u64>(CTL_OFF + CTL_IO_DATA));
+    setGpr(RDI, (gpr(RDI) & ~am) | ((di + d) & am));
+  }
+  if (rep) {
+    const c = ((gpr(RCX) & am) - 1) & am;
+    setGpr(RCX, (gpr(RCX) & ~am) | c);
+    if (c != 0) setNextRip(rip);
+  }
+}
+
+function enter(): void {
+  const sz = stackOpSize(opsize);
+  const alloc = imm & 0xffff;
+  const level = (imm2 & 31) as i32;
+  const frame = stackPointer() - (sz as u64);
+  push(gpr(RBP), sz);
+  if (faulted) return;
+  let bp = gpr(RBP);
+  for (let i = 1; i < level; i++) {
+    bp -= sz as u64;
+    const v = readN(linearOf(SS, maskStack(bp)), sz);
+    if (faulted) return;
+    push(v, sz);
+    if (faulted) return;
+  }
+  if (level > 0) { push(frame, sz); if (faulted) return; }
+  writeReg(RBP, sz, frame);
+  setStackPointer(stackPointer() - alloc);
+}
+
+function execute(): void {
+  const op = opcode;
+  if (op < 0x40) {
+    const low = op & 7;
+    if (low < 6) { aluOp(); return; }
+    if (mode64) { raiseUD(); return; }
+    switch (op) {
+      case 0x06: pushSeg(ES); return;
+      case 0x07: popSeg(ES); return;
+      case 0x0e: pushSeg(CS); return;
+      case 0x16: pushSeg(SS); return;
+      case 0x17: popSeg(SS); return;
+      case 0x1e: pushSeg(DS); return;
+      case 0x1f: popSeg(DS); return;
+    }
+    raiseUD(); // DAA DAS AAA AAS
+    return;
+  }
+  if (op < 0x100) { execOneByte(op); return; }
+  if (op < 0x200) { execTwoByte(op & 0xff); return; }
+  sseExec();
+}
+
+function execOneByte(op: u32): void {
+  switch (op) {
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+    case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f: {
+      // INC/DEC r (32-bit mode only: in 64-bit mode these bytes are REX).
+      const r = (op & 7) as i32;
+      writeReg(r, opsize, incDec(readReg(r, opsize), opsize, op >= 0x48));
+      return;
+    }
+    case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: {
+      const r = ((op & 7) | ((rex & 1) << 3)) as i32;
+      const sz = stackOpSize(opsize);
+      push(sz == 2 ? gpr(r) & 0xffff : gpr(r), sz);
+      return;
+    }
+    case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: {
+      const r = ((op & 7) | ((rex & 1) << 3)) as i32;
+      const sz = stackOpSize(opsize);
+      const v = pop(sz);
+      if (faulted) return;
+      writeReg(r, sz, v);
+      return;
+    }
+    case 0x60: { // PUSHA
+      if (mode64) { raiseUD(); return; }
+      const sp = gpr(RSP);
+      for (let r = 0; r < 8; r++) {
+        push(r == RSP ? sp : gpr(r), opsize);
+        if (faulted) return;
+      }
+      return;
+    }
+    case 0x61: { // POPA
+      if (mode64) { raiseUD(); return; }
+      for (let r = 7; r >= 0; r--) {
+        const v = pop(opsize);
+        if (faulted) return;
+        if (r != RSP) writeReg(r, opsize, v);
+      }
+      return;
+    }
+    case 0x63: { // MOVSXD (64-bit mode); ARPL is not supported in 32-bit mode
+      if (!mode64) { raiseUD(); return; }
+      const v = readRM(4);
+      if (faulted) return;
+      writeG(opsize, opsize == 8 ? sext(v, 4) : v);
+      return;
+    }
+    case 0x68: push(opsize == 2 ? imm & 0xffff : imm, stackOpSize(opsize)); return;
+    case 0x6a: push(sext(imm, 1), stackOpSize(opsize)); return;
+    case 0x69: case 0x6b: { // IMUL r, r/m, imm
+      const src = readRM(opsize);
+      if (faulted) return;
+      const k = op == 0x6b ? sext(imm, 1) : sext(imm, opsize == 2 ? 2 : 4);
+      imul2(src, k);
+      return;
+    }
+    case 0x6c: stringIo(false, 1); return;
+    case 0x6d: stringIo(false, opsize == 2 ? 2 : 4); return;
+    case 0x6e: stringIo(true, 1); return;
+    case 0x6f: stringIo(true, opsize == 2 ? 2 : 4); return;
+    case 0x80: case 0x81: case 0x82: case 0x83:
+      if (op == 0x82 && mode64) { raiseUD(); return; }
+      grp1();
+      return;
+    case 0x84: case 0x85: {
+      const size = op == 0x84 ? 1 : opsize;
+      const a = readRM(size);
+      if (faulted) return;
+      alu(4, a, readG(size), size);
+      return;
+    }
+    case 0x86: case 0x87: {
+      const size = op == 0x86 ? 1 : opsize;
+      const a = readRMForWrite(size);
+      if (faulted) return;
+      const b = readG(size);
+      writeRM(size, b);
+      writeG(size, a);
+      return;
+    }
+    case 0x88: writeRM(1, readG(1)); return;
+    case 0x89: writeRM(opsize, readG(opsize)); return;
+    case 0x8a: { const v = readRM(1); if (faulted) return; writeG(1, v); return; }
+    case 0x8b: { const v = readRM(opsize); if (faulted) return; writeG(opsize, v); return; }
+    case 0x8c: { // MOV r/m, Sreg
+      const s = regf & 7;
+      if (s > 5) { raiseUD(); return; }
+      const v = segSel(s) as u64;
+      if (isMem) writeRM(2, v); else writeReg(rmf, opsize, v);
+      return;
+    }
+    case 0x8d: { // LEA
+      if (!isMem) { raiseUD(); return; }
+      let a = eaOffset();
+      writeG(opsize, a);
+      return;
+    }
+    case 0x8e: movSreg(); return;
+    case 0x8f: { // POP r/m
+      const sz = stackOpSize(opsize);
+      const v = peek(sz, 0);
+      if (faulted) return;
+      // The address uses RSP after the pop.
+      const old = gpr(RSP);
+      setStackPointer(stackPointer() + (sz as u64));
+      if (isMem) {
+        const lin = eaLinearAfterPop();
+        writeN(lin, sz, v);
+        if (faulted) { setGpr(RSP, old); return; }
+      } else writeReg(rmf, sz, v);
+      return;
+    }
+    case 0x90: {
+      if ((rex & 1) != 0) { xchgAx(8); return; } // XCHG r8, rAX
+      return; // NOP / PAUSE
+    }
+    case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
+      xchgAx(((op & 7) | ((rex & 1) << 3)) as i32);
+      return;
+    case 0x98: // CBW/CWDE/CDQE
+      if (opsize == 2) writeReg(RAX, 2, sext(readReg(RAX, 1), 1));
+      else if (opsize == 4) writeReg(RAX, 4, sext(readReg(RAX, 2), 2) & 0xffffffff);
+      else setGpr(RAX, sext(gpr(RAX), 4));
+      return;
+    case 0x99: { // CWD/CDQ/CQO
+      const neg_ = (readReg(RAX, opsize) >> ((((opsize as u64) << 3) - 1))) & 1;
+      writeReg(RDX, opsize, neg_ != 0 ? sizeMask(opsize) : 0);
+      return;
+    }
+    case 0x9a: if (mode64) { raiseUD(); return; } farJump(imm2 as u32, imm, true, opsize); return;
+    case 0x9b: fwait(); return;
+    case 0x9c: { // PUSHF
+      const sz = stackOpSize(opsize);
+      push((getEflags() & 0xfcffff) as u64, sz); // VM and RF read as 0
+      return;
+    }
+    case 0x9d: {
+      const wasIf = (eflags & F_IF) != 0;
+      popf(opsize);
+      if (!wasIf && (eflags & F_IF) != 0) intrPending = true;
+      return;
+    }
+    case 0x9e: { // SAHF
+      const ah = (gpr(RAX) >> 8) & 0xd5;
+      setEflags((getEflags() & ~0xd5) | (ah as u32));
+      return;
+    }
+    case 0x9f: // LAHF
+      store<u8>(CPU_OFF + 1, (getEflags() & 0xd7) as u8);
+      return;
+    case 0xa0: { const v = readN(eaLinear(), 1); if (faulted) return; writeReg(RAX, 1, v); return; }
+    case 0xa1: { const v = readN(eaLinear(), opsize); if (faulted) return; writeReg(RAX, opsize, v); return; }
+    case 0xa2: writeN(eaLinear(), 1, readReg(RAX, 1)); return;
+    case 0xa3: writeN(eaLinear(), opsize, readReg(RAX, opsize)); return;
+    case 0xa4: movs(1); return;
+    case 0xa5: movs(opsize); return;
+    case 0xa6: cmps(1, false); return;
+    case 0xa7: cmps(opsize, false); return;
+    case 0xa8: alu(4, readReg(RAX, 1), imm, 1); return;
+    case 0xa9: alu(4, readReg(RAX, opsize), imm, opsize); return;
+    case 0xaa: stos(1); return;
+    case 0xab: stos(opsize); return;
+    case 0xac: lods(1); return;
+    case 0xad: lods(opsize); return;
+    case 0xae: cmps(1, true); return;
+    case 0xaf: cmps(opsize, true); return;
+    case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
+      writeReg(((op & 7) | ((rex & 1) << 3)) as i32, 1, imm);
+      return;
+    case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+      writeReg(((op & 7) | ((rex & 1) << 3)) as i32, opsize, imm);
+      return;
+    case 0xc0: grp2(1, imm as u32); return;
+    case 0xc1: grp2(opsize, imm as u32); return;
+    case 0xc2: case 0xc3: { // RET near
+      const sz = stackOpSize(opsize);
+      const t = pop(sz);
+      if (faulted) return;
+      if (op == 0xc2) setStackPointer(stackPointer() + (imm & 0xffff));
+      setNextRip(t);
+      return;
+    }
+    case 0xc4: case 0xc5: raiseUD(); return; // LES/LDS (VEX in 64-bit mode): not supported
+    case 0xc6: if ((regf & 7) != 0) { raiseUD(); return; } writeRM(1, imm); return;
+    case 0xc7: if ((regf & 7) != 0) { raiseUD(); return; } writeRM(opsize, imm); return;
+    case 0xc8: enter(); return;
+    case 0xc9: { // LEAVE
+      const sz = stackOpSize(opsize);
+      const sp = mode64 ? gpr(RBP) : gpr(RBP) & 0xffffffff;
+      const v = readN(linearOf(SS, maskStack(sp)), sz);
+      if (faulted) return;
+      setStackPointer(sp + (sz as u64));
+      writeReg(RBP, sz, v);
+      return;
+    }
+    case 0xca: farReturn(opsize, imm & 0xffff); return;
+    case 0xcb: farReturn(opsize, 0); return;
+    case 0xcc: deliverSoftware(BP, nextRip); afterSoftInt(); return;
+    case 0xcd: deliverSoftware((imm & 0xff) as i32, nextRip); afterSoftInt(); return;
+    case 0xce:
+      if (mode64) { raiseUD(); return; }
+      if ((getEflags() & 0x800) != 0) { deliverSoftware(OF_, nextRip); afterSoftInt(); }
+      return;
+    case 0xcf: iret(opsize); intrPending = true; return;
+    case 0xd0: grp2(1, 1); return;
+    case 0xd1: grp2(opsize, 1); return;
+    case 0xd2: grp2(1, gpr32(RCX) & 0xff); return;
+    case 0xd3: grp2(opsize, gpr32(RCX) & 0xff); return;
+    case 0xd7: { // XLAT
+      const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
+      const v = read8(linearOf(segOvr >= 0 ? segOvr : DS, (gpr(RBX) + readReg(RAX, 1)) & am));
+      if (faulted) return;
+      writeReg(RAX, 1, v);
+      return;
+    }
+    case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
+      if ((cr0() & (CR0_EM | CR0_TS)) != 0) { raise(NM, 0, false); return; }
+      x87Exec();
+      return;
+    case 0xe0: case 0xe1: case 0xe2: { // LOOPNE LOOPE LOOP
+      const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
+      const c = (gpr(RCX) - 1) & am;
+      setGpr(RCX, (gpr(RCX) & ~am) | c);
+      let take = c != 0;
+      if (op == 0xe0) take = take && !getZF();
+      else if (op == 0xe1) take = take && getZF();
+      if (take) jumpRel(sext(imm, 1));
+      return;
+    }
+    case 0xe3: { // JrCXZ
+      const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
+      if ((gpr(RCX) & am) == 0) jumpRel(sext(imm, 1));
+      return;
+    }
+    case 0xe4: case 0xe5: case 0xec: case 0xed: {
+      if (!ioAllowed()) { raiseGP(0); return; }
+      const size = (op & 1) == 0 ? 1 : opsize == 2 ? 2 : 4;
+      if (portIn(ioPort(), size)) writeReg(RAX, size, load<u64>(CTL_OFF + CTL_IO_DATA));
+      return;
+    }
+    case 0xe6: case 0xe7: case 0xee: case 0xef: {
+      if (!ioAllowed()) { raiseGP(0); return; }
+      const size = (op & 1) == 0 ? 1 : opsize == 2 ? 2 : 4;
+      portOut(ioPort(), size, readReg(RAX, size));
+      return;
+    }
+    case 0xe8: { // CALL rel
+      const sz = stackOpSize(opsize);
+      push(nextRip, sz);
+      if (faulted) return;
+      jumpRel(imm);
+      return;
+    }
+    case 0xe9: jumpRel(imm); return;
+    case 0xea: if (mode64) { raiseUD(); return; } farJump(imm2 as u32, imm, false, opsize); return;
+    case 0xeb: jumpRel(sext(imm, 1)); return;
+    case 0xf1: deliverSoftware(1, nextRip); afterSoftInt(); return;
+    case 0xf4: // HLT
+      if (cpl != 0) { raiseGP(0); return; }
+      halted = true;
+      exitReason = (eflags & F_IF) != 0 ? EXIT_HLT : EXIT_DEAD;
+      if ((eflags & F_IF) == 0 && load<u32>(CPU_OFF + CPU_NMI_PENDING) != 0) exitReason = EXIT_HLT;
+      recordExitInsn();
+      return;
+    case 0xf5: setEflags(getEflags() ^ F_CF); return;
+    case 0xf6: case 0xf7: grp3(); return;
+    case 0xf8: setEflags(getEflags() & ~F_CF); return;
+    case 0xf9: setEflags(getEflags() | F_CF); return;
+    case 0xfa: // CLI
+      if ((cr0() & CR0_PE) != 0 && (cpl as u32) > ((eflags & F_IOPL) >> 12)) { raiseGP(0); return; }
+      setEflags(getEflags() & ~F_IF);
+      return;
+    case 0xfb: // STI: interrupts wait one more instruction
+      if ((cr0() & CR0_PE) != 0 && (cpl as u32) > ((eflags & F_IOPL) >> 12)) { raiseGP(0); return; }
+      if ((eflags & F_IF) == 0) { shadow = true; intrPending = true; }
+      setEflags(getEflags() | F_IF);
+      return;
+    case 0xfc: setEflags(getEflags() & ~F_DF); return;
+    case 0xfd: setEflags(getEflags() | F_DF); return;
+    case 0xfe: case 0xff: grp45(); return;
+  }
+  if (op >= 0x70 && op < 0x80) {
+    if (testCC((op & 0xf) as i32)) jumpRel(sext(imm, 1));
+    return;
+  }
+  raiseUD();
+}
+
+function afterSoftInt(): void {
+  // Delivery already moved RIP to the handler: keep it.
+  if (!faulted) setNextRip(rip_after_delivery());
+}
+
+// deliverSoftware writes the handler address into RIP; pick it up as nextRip.
+function rip_after_delivery(): u64 { return rip; }
+
+function xchgAx(r: i32): void {
+  const a = readReg(RAX, opsize);
+  writeReg(RAX, opsize, readReg(r, opsize));
+  writeReg(r, opsize, a);
+}
+
+function imul2(a: u64, b: u64): void {
+  if (opsize == 8) {
+    const lo = mulS128(a, b);
+    const over = mulHi != (((lo as i64) >> 63) as u64);
+    writeG(8, lo);
+    setMulFlags(lo, 8, over);
+    return;
+  }
+  const r = (sext(a, opsize) as i64) * (sext(b, opsize) as i64);
+  const m = sizeMask(opsize);
+  const over = sext((r as u64) & m, opsize) != (r as u64);
+  writeG(opsize, (r as u64) & m);
+  setMulFlags((r as u64) & m, opsize, over);
+}
+
+/** Effective address offset (no segment base) for LEA. */
+function eaOffset(): u64 {
+  const v = eaLinearNoSeg();
+  return opsize == 8 ? v : v & sizeMask(opsize);
+}
+
+import { eaOff } from "./decode";
+function eaLinearNoSeg(): u64 { return eaOff; }
+
+function eaLinearAfterPop(): u64 {
+  // POP r/m with an RSP-based address: recompute with the incremented RSP.
+  if ((modrm & 7) == 4 && isMem) {
+    // Recomputing the SIB form exactly is rare; approximate by adding the pop size.
+    return eaLinear() + (stackOpSize(opsize) as u64);
+  }
+  return eaLinear();
+}
+
+function execTwoByte(b: u32): void {
+  switch (b) {
+    case 0x00: grp6(); return;
+    case 0x01: grp7(); return;
+    case 0x02: case 0x03: larLsl(b == 0x03); return;
+    case 0x05: syscall(); return;
+    case 0x06: clts(); return;
+    case 0x07: sysret(opsize); return;
+    case 0x08: case 0x09: if (cpl != 0) raiseGP(0); return; // INVD/WBINVD
+    case 0x0b: raiseUD(); return;
+    case 0x0d: return; // PREFETCHW
+    case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f: return; // hints, NOP r/m
+    case 0x20: movFromCr(); return;
+    case 0x21: movDr(false); return;
+    case 0x22: movToCr(); return;
+    case 0x23: movDr(true); return;
+    case 0x30: { // WRMSR
+      if (cpl != 0) { raiseGP(0); return; }
+      const idx = gpr32(RCX);
+      const v = ((gpr(RDX) & 0xffffffff) << 32) | (gpr(RAX) & 0xffffffff);
+      wrmsr(idx, v);
+      if (msrExit) {
+        clearMsrExit();
+        store<u32>(CTL_OFF + CTL_MSR_INDEX, idx);
+        store<u64>(CTL_OFF + CTL_MSR_VALUE, v);
+        exitReason = EXIT_WRMSR;
+      }
+      return;
+    }
+    case 0x31: { // RDTSC
+      const t = tscNow() + load<u64>(CPU_OFF + 0x300);
+      setGpr(RAX, t & 0xffffffff);
+      setGpr(RDX, t >> 32);
+      return;
+    }
+    case 0x32: { // RDMSR
+      if (cpl != 0) { raiseGP(0); return; }
+      const v = rdmsr(gpr32(RCX));
+      if (faulted) return;
+      setGpr(RAX, v & 0xffffffff);
+      setGpr(RDX, v >> 32);
+      return;
+    }
+    case 0x33: raiseGP(0); return; // RDPMC: no counters
+    case 0x34: sysenter(); return;
+    case 0x35: sysexit(opsize); return;
+    case 0xa0: pushSeg(FS); return;
+    case 0xa1: popSeg(FS); return;
+    case 0xa2: cpuid(); return;
+    case 0xa8: pushSeg(GS); return;
+    case 0xa9: popSeg(GS); return;
+    case 0xa3: case 0xab: case 0xb3: case 0xbb: bitTestReg(b); return;
+    case 0xba: bitTestImm(); return;
+    case 0xa4: case 0xa5: case 0xac: case 0xad: {
+      const count = (b & 1) == 0 ? (imm as u32) : gpr32(RCX) & 0xff;
+      const dst = readRMForWrite(opsize);
+      if (faulted) return;
+      writeRM(opsize, shiftDouble(dst, readG(opsize), count, opsize, b < 0xa8));
+      return;
+    }
+    case 0xae: grp15(); return;
+    case 0xaf: { const v = readRM(opsize); if (faulted) return; imul2(readG(opsize), v); return; }
+    case 0xb0: case 0xb1: { // CMPXCHG
+      const size = b == 0xb0 ? 1 : opsize;
+      const dst = readRMForWrite(size);
+      if (faulted) return;
+      const acc = readReg(RAX, size);
+      alu(7, acc, dst, size);
+      if (acc == dst) writeRM(size, readG(size));
+      else {
+        if (isMem) writeRM(size, dst); // the destination is always written
+        writeReg(RAX, size, dst);
+      }
+      return;
+    }
+    case 0xb2: case 0xb4: case 0xb5: { // LSS LFS LGS
+      if (!isMem) { raiseUD(); return; }
+      const lin = eaLinear();
+      const off = readN(lin, opsize);
+      const sel = readN(lin + (opsize as u64), 2) as u32;
+      if (faulted) return;
+      const s = b == 0xb2 ? SS : b == 0xb4 ? FS : GS;
+      if (!loadDataSegment(s, sel)) return;
+      writeG(opsize, off);
+      return;
+    }
+    case 0xb6: case 0xb7: { // MOVZX
+      const v = readRM(b == 0xb6 ? 1 : 2);
+      if (faulted) return;
+      writeG(opsize, v);
+      return;
+    }
+    case 0xbe: case 0xbf: { // MOVSX
+      const sz = b == 0xbe ? 1 : 2;
+      const v = readRM(sz);
+      if (faulted) return;
+      writeG(opsize, sext(v, sz) & sizeMask(opsize));
+      return;
+    }
+    case 0xb8: { // POPCNT (F3 prefix)
+      if (pfxRep != 1) { raiseUD(); return; }
+      const v = readRM(opsize);
+      if (faulted) return;
+      writeG(opsize, popcount(v, opsize));
+      return;
+    }
+    case 0xbc: case 0xbd: { // BSF/BSR (TZCNT/LZCNT are not advertised: F3 is ignored)
+      const v = readRM(opsize);
+      if (faulted) return;
+      const r = bitScan(v, opsize, b == 0xbd);
+      if (r >= 0) writeG(opsize, r as u64);
+      return;
+    }
+    case 0xc0: case 0xc1: { // XADD
+      const size = b == 0xc0 ? 1 : opsize;
+      const dst = readRMForWrite(size);
+      if (faulted) return;
+      const src = readG(size);
+      const sum = alu(0, dst, src, size);
+      writeG(size, dst);
+      writeRM(size, sum);
+      return;
+    }
+    case 0xc7: grp9(); return;
+    case 0xc8: case 0xc9: case 0xca: case 0xcb: case 0xcc: case 0xcd: case 0xce: case 0xcf: {
+      const r = ((b & 7) | ((rex & 1) << 3)) as i32;
+      if (opsize == 8) setGpr(r, bswap<u64>(gpr(r)));
+      else if (opsize == 4) setGpr(r, bswap<u32>(gpr32(r)) as u64);
+      else writeReg(r, 2, 0); // BSWAP r16 is undefined; real CPUs give 0
+      return;
+    }
+  }
+  if (b >= 0x40 && b < 0x50) { // CMOVcc
+    const v = readRM(opsize);
+    if (faulted) return;
+    if (testCC((b & 0xf) as i32)) writeG(opsize, v);
+    else if (opsize == 4) writeG(4, readG(4)); // 32-bit CMOV zero-extends even when not taken
+    return;
+  }
+  if (b >= 0x80 && b < 0x90) {
+    if (testCC((b & 0xf) as i32)) jumpRel(imm);
+    return;
+  }
+  if (b >= 0x90 && b < 0xa0) {
+    writeRM(1, testCC((b & 0xf) as i32) ? 1 : 0);
+    return;
+  }
+  if (b == 0x77 || b == 0x0e) { // EMMS / FEMMS
+    sseExec();
+    return;
+  }
+  sseExec();
+}
+
+function bitTestReg(b: u32): void {
+  const op = b == 0xa3 ? 0 : b == 0xab ? 1 : b == 0xb3 ? 2 : 3;
+  const bitsz = (opsize as u64) << 3;
+  let off = readG(opsize);
+  if (!isMem) {
+    const v = readReg(rmf, opsize);
+    const r = bitOp(v, (off & (bitsz - 1)) as u32, op);
+    if (op != 0) writeReg(rmf, opsize, r);
+    return;
+  }
+  // Memory form: the bit offset is signed and may reach outside the operand.
+  const soff = sext(off, opsize) as i64;
+  const byteDisp = (soff >> 3) & ~((opsize - 1) as i64);
+  const lin = eaLinear() + (byteDisp as u64);
+  const bit = (soff & ((bitsz - 1) as i64)) as u32;
+  if (op != 0) { probeWrite(lin, opsize); if (faulted) return; }
+  const v = readN(lin, opsize);
+  if (faulted) return;
+  const r = bitOp(v, bit, op);
+  if (op != 0) writeN(lin, opsize, r);
+}
+
+function bitTestImm(): void {
+  const r = regf & 7;
+  if (r < 4) { raiseUD(); return; }
+  const op = r - 4;
+  const bit = (imm as u32) & ((opsize << 3) - 1);
+  const v = op != 0 ? readRMForWrite(opsize) : readRM(opsize);
+  if (faulted) return;
+  const res = bitOp(v, bit, op);
+  if (op != 0) writeRM(opsize, res);
+}
+
+function grp6(): void {
+  const r = regf & 7;
+  switch (r) {
+    case 0: writeSelector(segSel(6)); return; // SLDT
+    case 1: writeSelector(segSel(7)); return; // STR
+    case 2: case 3: {
+      if (cpl != 0) { raiseGP(0); return; }
+      const sel = readRM(2) as u32;
+      if (faulted) return;
+      if (r == 2) loadLdt(sel); else loadTaskRegister(sel);
+      return;
+    }
+    case 4: case 5: { // VERR / VERW
+      const sel = readRM(2) as u32;
+      if (faulted) return;
+      let ok = false;
+      if ((sel & 0xfffc) != 0 && readDescriptor(sel, false, GP)) {
+        const a = descAttr(descLo);
+        const dpl = (a >> 5) & 3;
+        const code = (a & 8) != 0;
+        const conforming = code && (a & 4) != 0;
+        const privOk = conforming || (dpl >= (cpl as u32) && dpl >= (sel & 3));
+        if ((a & 0x10) != 0 && privOk) ok = r == 4 ? (!code || (a & 2) != 0) : (!code && (a & 2) != 0);
+      }
+      clearFault();
+      flushFlags();
+      setEflags(ok ? eflags | F_ZF : eflags & ~F_ZF);
+      return;
+    }
+  }
+  raiseUD();
+}
+
+function writeSelector(sel: u32): void {
+  if (isMem) writeRM(2, sel as u64);
+  else writeReg(rmf, opsize, sel as u64);
+}
+
+function larLsl(lsl: bool): void {
+  const sel = readRM(2) as u32;
+  if (faulted) return;
+  let ok = false;
+  let val: u64 = 0;
+  if ((sel & 0xfffc) != 0 && readDescriptor(sel, false, GP)) {
+    const a = descAttr(descLo);
+    const dpl = (a >> 5) & 3;
+    const conforming = (a & 0x1c) == 0x1c;
+    if ((conforming || (dpl >= (cpl as u32) && dpl >= (sel & 3))) && (a & 0x10) != 0) {
+      ok = true;
+      val = lsl ? descLimit(descLo) as u64 : (descLo >> 32) & 0x00f0ff00;
+    }
+  }
+  clearFault();
+  flushFlags();
+  setEflags(ok ? eflags | F_ZF : eflags & ~F_ZF);
+  if (ok) writeG(opsize == 8 ? 4 : opsize, val);
+}
+
+function grp7(): void {
+  const r = regf & 7;
+  if (!isMem) {
+    const m = modrm;
+    switch (m) {
+      case 0xc1: case 0xd9: // VMCALL / VMMCALL: a Xen hypercall
+        exitReason = EXIT_HYPERCALL;
+        recordExitInsn();
+        return;
+      case 0xf8: { // SWAPGS
+        if (!mode64) { raiseUD(); return; }
+        if (cpl != 0) { raiseGP(0); return; }
+        const g = segOff(GS) + SEG_BASE;
+        const k = load<u64>(CPU_OFF + CPU_KERNEL_GS_BASE);
+        store<u64>(CPU_OFF + CPU_KERNEL_GS_BASE, load<u64>(g));
+        store<u64>(g, k);
+        return;
+      }
+      case 0xf9: { // RDTSCP
+        const t = tscNow() + load<u64>(CPU_OFF + 0x300);
+        setGpr(RAX, t & 0xffffffff);
+        setGpr(RDX, t >> 32);
+        setGpr(RCX, load<u64>(CPU_OFF + CPU_TSC_AUX) & 0xffffffff);
+        return;
+      }
+    }
+    if (r == 4) { writeReg(rmf, opsize, cr0() & 0xffff); return; } // SMSW r
+    if (r == 6) { lmsw(readReg(rmf, 2)); return; }
+    raiseUD();
+    return;
+  }
+  switch (r) {
+    case 0: storeDescriptorTable(false); return;
+    case 1: storeDescriptorTable(true); return;
+    case 2: loadDescriptorTable(false); return;
+    case 3: loadDescriptorTable(true); return;
+    case 4: writeRM(2, cr0() & 0xffff); return;
+    case 6: { const v = readRM(2); if (faulted) return; lmsw(v); return; }
+    case 7: invlpg(); return;
+  }
+  raiseUD();
+}
+
+function lmsw(v: u64): void {
+  if (cpl != 0) { raiseGP(0); return; }
+  // LMSW can set PE but not clear it; it touches only PE MP EM TS.
+  const c = cr0();
+  const nv = (c & ~(0xe as u64)) | (v & 0xf) | (c & 1);
+  store<u64>(CPU_OFF + CPU_CR0, nv);
+  updateMode();
+}
+
+function grp9(): void {
+  const r = regf & 7;
+  if (r == 1 && isMem) { // CMPXCHG8B / CMPXCHG16B
+    const wide = rexW;
+    const lin = eaLinear();
+    if (wide && (lin & 15) != 0) { raiseGP(0); return; }
+    probeWrite(lin, wide ? 16 : 8);
+    if (faulted) return;
+    if (wide) {
+      const lo = readN(lin, 8), hi = readN(lin + 8, 8);
+      if (faulted) return;
+      flushFlags();
+      if (lo == gpr(RAX) && hi == gpr(RDX)) {
+        writeN(lin, 8, gpr(RBX)); writeN(lin + 8, 8, gpr(RCX));
+        setEflags(eflags | F_ZF);
+      } else {
+        writeN(lin, 8, lo); writeN(lin + 8, 8, hi);
+        setGpr(RAX, lo); setGpr(RDX, hi);
+        setEflags(eflags & ~F_ZF);
+      }
+    } else {
+      const v = readN(lin, 8);
+      if (faulted) return;
+      const cmp = (gpr(RAX) & 0xffffffff) | ((gpr(RDX) & 0xffffffff) << 32);
+      flushFlags();
+      if (v == cmp) {
+        writeN(lin, 8, (gpr(RBX) & 0xffffffff) | ((gpr(RCX) & 0xffffffff) << 32));
+        setEflags(eflags | F_ZF);
+      } else {
+        writeN(lin, 8, v);
+        setGpr(RAX, v & 0xffffffff); setGpr(RDX, v >> 32);
+        setEflags(eflags & ~F_ZF);
+      }
+    }
+    return;
+  }
+  raiseUD();
+}
+

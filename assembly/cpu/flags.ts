@@ -1,0 +1,161 @@
+// Lazy arithmetic flags: an ALU op records its result, operands, width and kind;
+// CF/PF/AF/ZF/SF/OF are computed only when something reads them.
+import { F_CF, F_PF, F_AF, F_ZF, F_SF, F_OF, F_ARITH } from "./state";
+
+// Kinds of the last flag-setting operation.
+// @ts-ignore: decorator
+@inline export const LF_NONE: i32 = 0; // flags are materialized in `eflags`
+// @ts-ignore: decorator
+@inline export const LF_ADD: i32 = 1;
+// @ts-ignore: decorator
+@inline export const LF_SUB: i32 = 2;
+// @ts-ignore: decorator
+@inline export const LF_LOGIC: i32 = 3;
+// @ts-ignore: decorator
+@inline export const LF_INC: i32 = 4; // CF kept in eflags
+// @ts-ignore: decorator
+@inline export const LF_DEC: i32 = 5;
+// @ts-ignore: decorator
+@inline export const LF_ADC: i32 = 6; // lfCarry holds the carry-in
+// @ts-ignore: decorator
+@inline export const LF_SBB: i32 = 7;
+// @ts-ignore: decorator
+@inline export const LF_RESULT: i32 = 8; // ZF/SF/PF from the result; CF/OF/AF in eflags
+
+/** Non-arithmetic flags always; arithmetic ones only when lfKind == LF_NONE
+ * (or CF alone for LF_INC/LF_DEC, CF/OF/AF for LF_RESULT). */
+export let eflags: u32 = 2;
+export let lfKind: i32 = LF_NONE;
+export let lfRes: u64 = 0;
+export let lfDst: u64 = 0;
+export let lfSrc: u64 = 0;
+export let lfSize: i32 = 4;
+let lfCarry: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function signBit(size: i32): u64 {
+  return (1 as u64) << (((size as u64) << 3) - 1);
+}
+// @ts-ignore: decorator
+@inline export function sizeMask(size: i32): u64 {
+  return size == 8 ? 0xffffffffffffffff : ((1 as u64) << ((size as u64) << 3)) - 1;
+}
+
+// @ts-ignore: decorator
+@inline export function setLazy(kind: i32, res: u64, dst: u64, src: u64, size: i32): void {
+  lfKind = kind;
+  lfRes = res;
+  lfDst = dst;
+  lfSrc = src;
+  lfSize = size;
+}
+
+export function setLazyCarry(kind: i32, res: u64, dst: u64, src: u64, size: i32, carry: u64): void {
+  lfCarry = carry;
+  setLazy(kind, res, dst, src, size);
+}
+
+/** Result-based ZF/SF/PF with CF/OF/AF given explicitly (shifts, multiplies). */
+export function setResultFlags(res: u64, size: i32, cfofaf: u32): void {
+  eflags = (eflags & ~(F_CF | F_OF | F_AF)) | (cfofaf & (F_CF | F_OF | F_AF));
+  lfKind = LF_RESULT;
+  lfRes = res;
+  lfSize = size;
+}
+
+export function getCF(): bool {
+  const m = sizeMask(lfSize);
+  switch (lfKind) {
+    case LF_NONE: case LF_INC: case LF_DEC: case LF_RESULT: return (eflags & F_CF) != 0;
+    case LF_ADD: return (lfRes & m) < (lfDst & m);
+    case LF_SUB: return (lfDst & m) < (lfSrc & m);
+    case LF_LOGIC: return false;
+    case LF_ADC: return lfCarry != 0 ? (lfRes & m) <= (lfDst & m) : (lfRes & m) < (lfDst & m);
+    case LF_SBB: return lfCarry != 0 ? (lfDst & m) <= (lfSrc & m) : (lfDst & m) < (lfSrc & m);
+  }
+  return false;
+}
+
+export function getZF(): bool {
+  if (lfKind == LF_NONE) return (eflags & F_ZF) != 0;
+  return (lfRes & sizeMask(lfSize)) == 0;
+}
+
+export function getSF(): bool {
+  if (lfKind == LF_NONE) return (eflags & F_SF) != 0;
+  return (lfRes & signBit(lfSize)) != 0;
+}
+
+export function getOF(): bool {
+  const sb = signBit(lfSize);
+  switch (lfKind) {
+    case LF_NONE: case LF_RESULT: return (eflags & F_OF) != 0;
+    case LF_ADD: case LF_ADC: return ((lfDst ^ lfRes) & (lfSrc ^ lfRes) & sb) != 0;
+    case LF_SUB: case LF_SBB: return ((lfDst ^ lfSrc) & (lfDst ^ lfRes) & sb) != 0;
+    case LF_LOGIC: return false;
+    case LF_INC: return (lfRes & sizeMask(lfSize)) == sb;
+    case LF_DEC: return (lfRes & sizeMask(lfSize)) == sb - 1;
+  }
+  return false;
+}
+
+export function getPF(): bool {
+  if (lfKind == LF_NONE) return (eflags & F_PF) != 0;
+  return (popcnt<u32>((lfRes as u32) & 0xff) & 1) == 0;
+}
+
+export function getAF(): bool {
+  switch (lfKind) {
+    case LF_NONE: case LF_RESULT: return (eflags & F_AF) != 0;
+    case LF_LOGIC: return false;
+    case LF_INC: return (lfRes & 0xf) == 0;
+    case LF_DEC: return (lfRes & 0xf) == 0xf;
+  }
+  return ((lfRes ^ lfDst ^ lfSrc) & 0x10) != 0;
+}
+
+/** The full EFLAGS value with arithmetic flags materialized. */
+export function getEflags(): u32 {
+  if (lfKind == LF_NONE) return eflags;
+  let f = eflags & ~F_ARITH;
+  if (getCF()) f |= F_CF;
+  if (getPF()) f |= F_PF;
+  if (getAF()) f |= F_AF;
+  if (getZF()) f |= F_ZF;
+  if (getSF()) f |= F_SF;
+  if (getOF()) f |= F_OF;
+  return f;
+}
+
+/** Materializes the flags so that eflags is authoritative. */
+export function flushFlags(): void {
+  eflags = getEflags();
+  lfKind = LF_NONE;
+}
+
+export function setEflags(v: u32): void {
+  eflags = (v & 0x3f7fd5) | 2;
+  lfKind = LF_NONE;
+}
+
+/** Sets or clears the carry flag alone, keeping the others. */
+export function setCF(on: bool): void {
+  flushFlags();
+  eflags = on ? eflags | F_CF : eflags & ~F_CF;
+}
+
+/** Condition code test for Jcc/SETcc/CMOVcc (low nibble of the opcode). */
+export function testCC(cc: i32): bool {
+  let r: bool;
+  switch (cc >> 1) {
+    case 0: r = getOF(); break;
+    case 1: r = getCF(); break;
+    case 2: r = getZF(); break;
+    case 3: r = getCF() || getZF(); break;
+    case 4: r = getSF(); break;
+    case 5: r = getPF(); break;
+    case 6: r = getSF() != getOF(); break;
+    default: r = getZF() || (getSF() != getOF()); break;
+  }
+  return (cc & 1) != 0 ? !r : r;
+}

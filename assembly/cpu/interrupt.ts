@@ -1,0 +1,184 @@
+// Exception and interrupt delivery through the IDT: 64-bit gates (with IST) in
+// long mode, 32-bit interrupt/trap gates in protected mode, privilege changes via
+// the TSS, and the double/triple-fault rules.
+import { CPU_OFF, CPU_IDTR_BASE, CPU_IDTR_LIMIT, CPU_CR2 } from "../layout";
+import {
+  rip, setRip, cpl, mode64, longActive, segSel, setSeg, updateMode, gpr, setGpr,
+  CS, SS, RSP, F_IF, F_TF, F_NT, F_RF, F_VM, stack32,
+} from "./state";
+import { getEflags, setEflags } from "./flags";
+import {
+  faulted, faultVector, faultCode, faultHasCode, faultAddr, clearFault, raise, GP, PF, DF, NP, TS_,
+} from "./fault";
+import { read64, write64, write32, setAccessPrivilege, selectTlbForCpl } from "./mmu";
+import { readDescriptor, descLo, descAttr, loadCodeSegment, tssStack } from "./segment";
+
+// @ts-ignore: decorator
+@inline export const K_EXCEPTION: i32 = 0;
+// @ts-ignore: decorator
+@inline export const K_EXTERNAL: i32 = 1;
+// @ts-ignore: decorator
+@inline export const K_SOFTWARE: i32 = 2; // INT n, INT3, INTO: gate DPL is checked
+
+/** Set when delivery failed three times over: the machine shuts down. */
+export let tripleFault: bool = false;
+
+function isContributory(v: i32): bool {
+  return v == 0 || (v >= 10 && v <= 13);
+}
+
+/** Delivers the pending fault (from `fault.ts`), escalating to #DF and triple fault. */
+export function deliverPendingFault(): void {
+  let vec = faultVector;
+  let code = faultCode;
+  let hasCode = faultHasCode;
+  if (vec == PF) store<u64>(CPU_OFF + CPU_CR2, faultAddr);
+  clearFault();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    deliver(vec, hasCode, code, K_EXCEPTION, rip);
+    if (!faulted) return;
+    const second = faultVector;
+    if (vec == DF) break;
+    const first = vec;
+    if (second == PF) store<u64>(CPU_OFF + CPU_CR2, faultAddr);
+    if ((isContributory(first) && isContributory(second)) || (first == PF && (second == PF || isContributory(second)))) {
+      vec = DF; code = 0; hasCode = true;
+    } else {
+      vec = second; code = faultCode; hasCode = faultHasCode;
+    }
+    clearFault();
+  }
+  clearFault();
+  tripleFault = true;
+}
+
+/** Delivers an external interrupt (or NMI) at the current instruction boundary. */
+export function deliverExternal(vector: i32): void {
+  deliver(vector, false, 0, K_EXTERNAL, rip);
+  if (faulted) deliverPendingFault();
+}
+
+/** INT n / INT3 / INTO: the return address is the next instruction. */
+export function deliverSoftware(vector: i32, returnRip: u64): void {
+  deliver(vector, false, 0, K_SOFTWARE, returnRip);
+}
+
+/** One attempt to deliver `vector`; on failure leaves a fault pending. */
+function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64): void {
+  const idtBase = load<u64>(CPU_OFF + CPU_IDTR_BASE);
+  const idtLimit = load<u32>(CPU_OFF + CPU_IDTR_LIMIT);
+  const ext: u32 = kind == K_SOFTWARE ? 0 : 1;
+  const gateSize: u32 = longActive ? 16 : 8;
+  const gateErr = ((vector as u32) << 3) | 2 | ext;
+  if (((vector as u32) * gateSize) + gateSize - 1 > idtLimit) { raise(GP, gateErr, true); return; }
+  setAccessPrivilege(false);
+  const g0 = read64(idtBase + (vector as u64) * gateSize);
+  const g1: u64 = longActive ? read64(idtBase + (vector as u64) * gateSize + 8) : 0;
+  selectTlbForCpl();
+  if (faulted) return;
+  const type = ((g0 >> 40) & 0x1f) as u32;
+  const gdpl = ((g0 >> 45) & 3) as u32;
+  const present = ((g0 >> 47) & 1) != 0;
+  const is32Gate = type == 0x0e || type == 0x0f;
+  const is16Gate = !longActive && (type == 0x06 || type == 0x07);
+  if (!is32Gate && !is16Gate) { raise(GP, gateErr, true); return; }
+  if (kind == K_SOFTWARE && gdpl < (cpl as u32)) { raise(GP, gateErr, true); return; }
+  if (!present) { raise(NP, gateErr, true); return; }
+  const trapGate = (type & 1) != 0;
+  const sel = ((g0 >> 16) & 0xffff) as u32;
+  let target: u64 = (g0 & 0xffff) | (((g0 >> 48) & 0xffff) << 16);
+  if (longActive) target |= (g1 & 0xffffffff) << 32;
+  const ist = longActive ? ((g0 >> 32) & 7) as u32 : 0;
+
+  if ((sel & 0xfffc) == 0) { raise(GP, ext, true); return; }
+  if (!readDescriptor(sel, false, GP)) return;
+  const cattr = descAttr(descLo);
+  const cdpl = (cattr >> 5) & 3;
+  if ((cattr & 0x18) != 0x18 || cdpl > (cpl as u32)) { raise(GP, (sel & 0xfffc) | ext, true); return; }
+  if ((cattr & 0x80) == 0) { raise(NP, (sel & 0xfffc) | ext, true); return; }
+  if (longActive && (cattr & 0x2000) == 0) { raise(GP, (sel & 0xfffc) | ext, true); return; }
+  const conforming = (cattr & 4) != 0;
+  const newCpl: u32 = conforming ? cpl : cdpl;
+
+  const oldFlags = getEflags();
+  const oldCs = segSel(CS);
+  const oldSs = segSel(SS);
+  const oldRsp = gpr(RSP);
+  const oldCpl = cpl;
+
+  if (longActive) {
+    let rsp = oldRsp;
+    if (newCpl != (oldCpl as u32) || ist != 0) {
+      rsp = tssStack(newCpl, ist);
+      if (faulted) return;
+    }
+    rsp &= ~(0xf as u64);
+    // Build the frame at the new privilege.
+    setAccessPrivilege(newCpl == 3);
+    const frame: u64 = hasCode ? 48 : 40;
+    const top = rsp - frame;
+    let p = top;
+    if (hasCode) { write64(p, code); p += 8; }
+    write64(p, retRip); write64(p + 8, oldCs); write64(p + 16, oldFlags);
+    write64(p + 24, oldRsp); write64(p + 32, oldSs);
+    if (faulted) { selectTlbForCpl(); return; }
+    if (newCpl != (oldCpl as u32)) setSeg(SS, newCpl, 0, 0, (newCpl << 5) | 0x10093);
+    loadCodeSegment(sel, newCpl);
+    setGpr(RSP, top);
+    setRip(target);
+  } else {
+    // 32-bit protected mode.
+    let esp = oldRsp & 0xffffffff;
+    let newSs = oldSs;
+    const privChange = !conforming && cdpl < (cpl as u32);
+    const wide = is32Gate;
+    const w: u64 = wide ? 4 : 2;
+    if (privChange) {
+      const st = tssStack(cdpl, 0);
+      if (faulted) return;
+      esp = st & 0xffffffff;
+      newSs = ((st >> 32) & 0xffff) as u32;
+      if ((newSs & 0xfffc) == 0) { raise(TS_, ext, true); return; }
+      if (!readDescriptor(newSs, false, TS_)) return;
+    }
+    const ssDesc = descLo;
+    const n: u64 = (privChange ? 5 : 3) + (hasCode ? 1 : 0);
+    const ssBase: u64 = privChange ? ((ssDesc >> 16) & 0xffffff) | (((ssDesc >> 56) & 0xff) << 24) : 0;
+    let sp = (esp - n * w) & 0xffffffff;
+    setAccessPrivilege(cdpl == 3);
+    const base = privChange ? ssBase : segBaseOf(SS);
+    let p = sp;
+    if (hasCode) { writeW(base + p, code, wide); p += w; }
+    writeW(base + p, retRip, wide); writeW(base + p + w, oldCs, wide); writeW(base + p + 2 * w, oldFlags, wide);
+    if (privChange) { writeW(base + p + 3 * w, oldRsp, wide); writeW(base + p + 4 * w, oldSs, wide); }
+    if (faulted) { selectTlbForCpl(); return; }
+    // Reload descriptors last: the new CS (already in descLo is the SS one; reread CS).
+    if (privChange) {
+      const ssAttr = descAttr(ssDesc);
+      let lim = ((ssDesc & 0xffff) | (((ssDesc >> 48) & 0xf) << 16)) as u32;
+      if (((ssDesc >> 55) & 1) != 0) lim = (lim << 12) | 0xfff;
+      setSeg(SS, newSs, ssBase, lim, ssAttr);
+    }
+    if (!readDescriptor(sel, false, GP)) return;
+    loadCodeSegment(sel, newCpl);
+    if (stack32 || privChange) setGpr(RSP, (gpr(RSP) & 0xffffffff00000000) | sp);
+    else setGpr(RSP, (gpr(RSP) & ~(0xffff as u64)) | (sp & 0xffff));
+    setRip(target & (wide ? 0xffffffff : 0xffff));
+  }
+  let f = oldFlags & ~(F_TF | F_NT | F_RF | F_VM);
+  if (!trapGate) f &= ~F_IF;
+  setEflags(f);
+  updateMode();
+  selectTlbForCpl();
+}
+
+function writeW(lin: u64, v: u64, wide: bool): void {
+  if (wide) write32(lin, v & 0xffffffff);
+  else write32(lin, v & 0xffff); // 16-bit gates are not used by PVH guests; keep it simple
+}
+
+function segBaseOf(s: i32): u64 {
+  return load<u64>(CPU_OFF + 0x100 + s * 32 + 16);
+}
+
+export { mode64 };

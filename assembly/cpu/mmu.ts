@@ -1,0 +1,375 @@
+// Linear → physical translation (32-bit, PAE and 4-level paging), the software
+// TLB that maps linear pages straight to wasm-memory offsets, and the linear
+// memory accessors every instruction uses.
+//
+// TLB: four direct-mapped arrays (kernel read, kernel write, user read, user
+// write) of TLB_ENTRIES x 16 bytes:   +0 u64 tag = page | 1 (valid) | 2 (no-exec)
+//                                      +8 u32 wasm offset of the backing frame
+// A page enters a write array only when writable at that privilege with its dirty
+// bit already set, so a hit needs no further checks. MMIO pages never enter.
+import {
+  CPU_OFF, CPU_CR3, TLB_OFF, TLB_ENTRIES, TLB_LOG_OFF, TLB_LOG_MAX,
+} from "../layout";
+import {
+  cr0, cr4, efer, cpl, mode64, longActive, pagingOn,
+  CR0_WP, CR4_PAE, CR4_PSE, EFER_NXE,
+} from "./state";
+import { raisePF, raiseGP, faulted } from "./fault";
+import { frameOff, physRead, physWrite } from "../mem/phys";
+
+// @ts-ignore: decorator
+@inline const PAGE_MASK: u64 = ~(0xfff as u64);
+// @ts-ignore: decorator
+@inline const ARRAY_BYTES: u32 = TLB_ENTRIES * 16;
+// @ts-ignore: decorator
+@inline const ADDR_MASK: u64 = 0x000ffffffffff000;
+
+// Access kinds.
+// @ts-ignore: decorator
+@inline export const A_READ: i32 = 0;
+// @ts-ignore: decorator
+@inline export const A_WRITE: i32 = 1;
+// @ts-ignore: decorator
+@inline export const A_EXEC: i32 = 2;
+
+/** TLB arrays for the current privilege (implicit supervisor accesses switch them). */
+export let tlbRead: usize = TLB_OFF;
+export let tlbWrite: usize = TLB_OFF + ARRAY_BYTES;
+let userAccess: bool = false;
+let tlbLogCount: u32 = 0;
+
+/** Guest-physical address of the last MMIO access routed by the slow path. */
+let mmioGpa: u64 = 0;
+
+export function selectTlbForCpl(): void {
+  setAccessPrivilege(cpl == 3);
+  codePage = 0xffffffffffffffff; // the cached code page was checked at the old privilege
+}
+
+export function setAccessPrivilege(user: bool): void {
+  userAccess = user;
+  tlbRead = TLB_OFF + (user ? 2 * ARRAY_BYTES : 0);
+  tlbWrite = tlbRead + ARRAY_BYTES;
+}
+
+export function isUserAccess(): bool {
+  return userAccess;
+}
+
+/** Invalidates every entry (CR3 loads, CR0/CR4 paging changes). Global pages are
+ * dropped too, which the architecture allows. */
+export function tlbFlushAll(): void {
+  if (tlbLogCount >= TLB_LOG_MAX) {
+    memory.fill(TLB_OFF, 0, 4 * ARRAY_BYTES);
+  } else {
+    for (let i: u32 = 0; i < tlbLogCount; i++) {
+      store<u64>(load<u32>(TLB_LOG_OFF + (i << 2)), 0);
+    }
+  }
+  tlbLogCount = 0;
+  codePage = 0xffffffffffffffff;
+}
+
+/** INVLPG: drop one page from every array. */
+export function tlbFlushPage(lin: u64): void {
+  const slot = (((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4;
+  for (let a: u32 = 0; a < 4; a++) store<u64>(TLB_OFF + a * ARRAY_BYTES + slot, 0);
+  if ((lin & PAGE_MASK) == codePage) codePage = 0xffffffffffffffff;
+}
+
+function tlbFill(arr: usize, lin: u64, off: u32, nx: bool): void {
+  const e = arr + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  store<u64>(e, (lin & PAGE_MASK) | 1 | (nx ? 2 : 0));
+  store<u32>(e, off, 8);
+  if (tlbLogCount < TLB_LOG_MAX) store<u32>(TLB_LOG_OFF + (tlbLogCount << 2), e as u32);
+  tlbLogCount++;
+}
+
+// ---------------------------------------------------------------------------
+// Page walk
+
+let walkNx: bool = false;
+
+/** Canonical in the 48-bit sense. */
+// @ts-ignore: decorator
+@inline export function isCanonical(lin: u64): bool {
+  return ((lin + 0x800000000000) >> 48) == 0;
+}
+
+/** Translates `lin` for `acc` at the current privilege. Returns the guest-physical
+ * address, or raises #PF (and returns 0) when the walk fails. */
+export function translate(lin: u64, acc: i32): u64 {
+  walkNx = false;
+  if (!pagingOn) return longActive ? lin : lin & 0xffffffff;
+  const user = userAccess;
+  const write = acc == A_WRITE;
+  const c4 = cr4();
+  const nxe = (efer() & EFER_NXE) != 0;
+  const wp = (cr0() & CR0_WP) != 0;
+  // Error code template: W/R, U/S, I/D.
+  let err: u32 = (write ? 2 : 0) | (user ? 4 : 0) | (acc == A_EXEC && nxe ? 16 : 0);
+  let allowUser = true;
+  let allowWrite = true;
+  let nx = false;
+  let gpa: u64 = 0;
+  let leafAddr: u64 = 0;
+  let leaf: u64 = 0;
+  const cr3v = load<u64>(CPU_OFF + CPU_CR3);
+
+  if (longActive || (c4 & CR4_PAE) != 0) {
+    let table: u64;
+    let level: i32;
+    if (longActive) {
+      table = cr3v & ADDR_MASK;
+      level = 4;
+    } else {
+      // PAE: the 4 PDPTEs carry only P (and reserved bits).
+      const pdpteAddr = (cr3v & 0xffffffe0) + (((lin >> 30) & 3) << 3);
+      const pdpte = physRead(pdpteAddr, 8);
+      if ((pdpte & 1) == 0) { raisePF(lin, err); return 0; }
+      table = pdpte & ADDR_MASK;
+      level = 2;
+    }
+    while (true) {
+      const shift = 12 + 9 * (level - 1);
+      const ea = table + (((lin >> (shift as u64)) & 511) << 3);
+      const e = physRead(ea, 8);
+      if ((e & 1) == 0) { raisePF(lin, err); return 0; }
+      if ((e & 0x8000000000000000) != 0) {
+        if (!nxe) { raisePF(lin, err | 9); return 0; } // reserved bit
+        nx = true;
+      }
+      if ((e & 4) == 0) allowUser = false;
+      if ((e & 2) == 0) allowWrite = false;
+      const isLeaf = level == 1 || ((e & 0x80) != 0 && (level == 2 || (level == 3 && longActive)));
+      if (isLeaf) {
+        leafAddr = ea;
+        leaf = e;
+        const pageMask: u64 = ((1 as u64) << (shift as u64)) - 1;
+        gpa = (e & ADDR_MASK & ~pageMask) | (lin & pageMask);
+        break;
+      }
+      if ((e & 0x20) == 0) physWrite(ea, 8, e | 0x20); // accessed
+      table = e & ADDR_MASK;
+      level--;
+    }
+  } else {
+    // 32-bit paging.
+    const pdeAddr = (cr3v & 0xfffff000) + (((lin >> 22) & 1023) << 2);
+    const pde = physRead(pdeAddr, 4);
+    if ((pde & 1) == 0) { raisePF(lin, err); return 0; }
+    if ((pde & 4) == 0) allowUser = false;
+    if ((pde & 2) == 0) allowWrite = false;
+    if ((pde & 0x80) != 0 && (c4 & CR4_PSE) != 0) {
+      leafAddr = pdeAddr;
+      leaf = pde;
+      gpa = (pde & 0xffc00000) | (((pde >> 13) & 0xff) << 32) | (lin & 0x3fffff);
+    } else {
+      if ((pde & 0x20) == 0) physWrite(pdeAddr, 4, pde | 0x20);
+      const pteAddr = (pde & 0xfffff000) + (((lin >> 12) & 1023) << 2);
+      const pte = physRead(pteAddr, 4);
+      if ((pte & 1) == 0) { raisePF(lin, err); return 0; }
+      if ((pte & 4) == 0) allowUser = false;
+      if ((pte & 2) == 0) allowWrite = false;
+      leafAddr = pteAddr;
+      leaf = pte;
+      gpa = (pte & 0xfffff000) | (lin & 0xfff);
+    }
+    leafAddr |= 0x8000000000000000; // marks a 4-byte entry below
+  }
+
+  // Permission checks (present bit already known set).
+  err |= 1;
+  if (user && !allowUser) { raisePF(lin, err); return 0; }
+  if (write && !allowWrite && (user || wp)) { raisePF(lin, err); return 0; }
+  if (acc == A_EXEC && nx) { raisePF(lin, err); return 0; }
+  walkNx = nx;
+
+  // Accessed and dirty bits in the leaf.
+  const want: u64 = write ? 0x60 : 0x20;
+  if ((leaf & want) != want) {
+    if ((leafAddr & 0x8000000000000000) != 0) physWrite(leafAddr & 0x7fffffffffffffff, 4, leaf | want);
+    else physWrite(leafAddr, 8, leaf | want);
+  }
+  // A page may enter the write TLB only if a write here would not fault.
+  walkWritable = allowWrite || (!user && !wp);
+  walkDirty = write || (leaf & 0x40) != 0;
+  return gpa;
+}
+
+let walkWritable: bool = false;
+let walkDirty: bool = false;
+
+/** Translates and fills the TLB. Returns the wasm offset of `lin`, -1 for MMIO
+ * (see lastMmioGpa), -2 after raising a fault. */
+export function linToOff(lin: u64, acc: i32): i64 {
+  if (mode64 || longActive) {
+    if (!isCanonical(lin)) { raiseGP(0); return -2; }
+  } else {
+    lin &= 0xffffffff;
+  }
+  const gpa = translate(lin, acc);
+  if (faulted) return -2;
+  const base = frameOff(gpa >> 12);
+  if (base < 0) {
+    mmioGpa = gpa;
+    return -1;
+  }
+  const pageOff = base as u32;
+  const ro = !pagingOn ? false : !walkWritable;
+  tlbFill(tlbRead, lin, pageOff, walkNx);
+  if (acc == A_WRITE || (!ro && (!pagingOn || walkDirty))) {
+    if (!ro) tlbFill(tlbWrite, lin, pageOff, walkNx);
+  }
+  return (pageOff as i64) + ((lin & 0xfff) as i64);
+}
+
+export function lastMmioGpa(): u64 {
+  return mmioGpa;
+}
+
+// ---------------------------------------------------------------------------
+// Linear accessors. Fast path: TLB hit within one page.
+
+// @ts-ignore: decorator
+@inline function readHit(lin: u64, size: u32): i64 {
+  const e = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - size)
+    return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
+  return -1;
+}
+
+// @ts-ignore: decorator
+@inline function writeHit(lin: u64, size: u32): i64 {
+  const e = tlbWrite + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - size)
+    return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
+  return -1;
+}
+
+function readSlow(lin: u64, size: i32): u64 {
+  if (((lin as u32) & 0xfff) + (size as u32) > 4096) {
+    // Split across pages: assemble byte by byte (both pages are checked first).
+    let v: u64 = 0;
+    for (let i = 0; i < size; i++) {
+      const b = read8(lin + (i as u64));
+      if (faulted) return 0;
+      v |= b << ((i as u64) << 3);
+    }
+    return v;
+  }
+  const off = linToOff(lin, A_READ);
+  if (off == -2) return 0;
+  if (off == -1) return physRead(mmioGpa, size);
+  const o = off as usize;
+  if (size == 1) return load<u8>(o);
+  if (size == 2) return load<u16>(o);
+  if (size == 4) return load<u32>(o);
+  return load<u64>(o);
+}
+
+function writeSlow(lin: u64, size: i32, v: u64): void {
+  if (((lin as u32) & 0xfff) + (size as u32) > 4096) {
+    // Probe both pages before writing anything, so a fault leaves memory intact.
+    const first = linToOff(lin, A_WRITE);
+    if (first == -2) return;
+    const second = linToOff((lin | 0xfff) + 1, A_WRITE);
+    if (second == -2) return;
+    for (let i = 0; i < size; i++) write8(lin + (i as u64), (v >> ((i as u64) << 3)) as u8);
+    return;
+  }
+  const off = linToOff(lin, A_WRITE);
+  if (off == -2) return;
+  if (off == -1) { physWrite(mmioGpa, size, v); return; }
+  const o = off as usize;
+  if (size == 1) store<u8>(o, v as u8);
+  else if (size == 2) store<u16>(o, v as u16);
+  else if (size == 4) store<u32>(o, v as u32);
+  else store<u64>(o, v);
+}
+
+export function read8(lin: u64): u64 {
+  const o = readHit(lin, 1);
+  if (o >= 0) return load<u8>(o as usize);
+  return readSlow(lin, 1);
+}
+export function read16(lin: u64): u64 {
+  const o = readHit(lin, 2);
+  if (o >= 0) return load<u16>(o as usize);
+  return readSlow(lin, 2);
+}
+export function read32(lin: u64): u64 {
+  const o = readHit(lin, 4);
+  if (o >= 0) return load<u32>(o as usize);
+  return readSlow(lin, 4);
+}
+export function read64(lin: u64): u64 {
+  const o = readHit(lin, 8);
+  if (o >= 0) return load<u64>(o as usize);
+  return readSlow(lin, 8);
+}
+export function write8(lin: u64, v: u64): void {
+  const o = writeHit(lin, 1);
+  if (o >= 0) { store<u8>(o as usize, v as u8); return; }
+  writeSlow(lin, 1, v);
+}
+export function write16(lin: u64, v: u64): void {
+  const o = writeHit(lin, 2);
+  if (o >= 0) { store<u16>(o as usize, v as u16); return; }
+  writeSlow(lin, 2, v);
+}
+export function write32(lin: u64, v: u64): void {
+  const o = writeHit(lin, 4);
+  if (o >= 0) { store<u32>(o as usize, v as u32); return; }
+  writeSlow(lin, 4, v);
+}
+export function write64(lin: u64, v: u64): void {
+  const o = writeHit(lin, 8);
+  if (o >= 0) { store<u64>(o as usize, v); return; }
+  writeSlow(lin, 8, v);
+}
+
+export function readN(lin: u64, size: i32): u64 {
+  if (size == 4) return read32(lin);
+  if (size == 8) return read64(lin);
+  if (size == 2) return read16(lin);
+  return read8(lin);
+}
+export function writeN(lin: u64, size: i32, v: u64): void {
+  if (size == 4) write32(lin, v);
+  else if (size == 8) write64(lin, v);
+  else if (size == 2) write16(lin, v);
+  else write8(lin, v);
+}
+
+/** Checks that [lin, lin+size) is writable without writing (for read-modify-write
+ * instructions that must not fault halfway). */
+export function probeWrite(lin: u64, size: i32): void {
+  if (writeHit(lin, size as u32) >= 0) return;
+  linToOff(lin, A_WRITE);
+  if (!faulted && ((lin as u32) & 0xfff) + (size as u32) > 4096) linToOff((lin | 0xfff) + 1, A_WRITE);
+}
+
+// ---------------------------------------------------------------------------
+// Instruction fetch: the current code page is cached by its wasm offset.
+
+export let codePage: u64 = 0xffffffffffffffff;
+export let codeOff: u32 = 0;
+
+/** Reads one code byte at linear address `lin` (fetch permission). */
+export function fetchByte(lin: u64): u32 {
+  if ((lin & PAGE_MASK) == codePage) return load<u8>(codeOff + ((lin as u32) & 0xfff));
+  // Refill: exec translation. MMIO code is not supported: it reads as all-ones.
+  const e = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if (load<u64>(e) == ((lin & PAGE_MASK) | 1)) {
+    codePage = lin & PAGE_MASK;
+    codeOff = load<u32>(e, 8);
+    return load<u8>(codeOff + ((lin as u32) & 0xfff));
+  }
+  const off = linToOff(lin, A_EXEC);
+  if (off == -2) return 0;
+  if (off == -1) return 0xff;
+  codePage = lin & PAGE_MASK;
+  codeOff = (off as u32) & ~0xfff;
+  return load<u8>(off as usize);
+}

@@ -1,0 +1,256 @@
+// Far control transfers: JMP/CALL/RET far, IRET, SYSCALL/SYSRET, SYSENTER/SYSEXIT.
+import {
+  CPU_OFF, CPU_STAR, CPU_LSTAR, CPU_CSTAR, CPU_SFMASK, CPU_SYSENTER_CS, CPU_SYSENTER_ESP, CPU_SYSENTER_EIP,
+} from "../../layout";
+import {
+  cpl, mode64, longActive, setNextRip, nextRip, gpr, setGpr, setSeg, segSel, updateMode, efer, cr0,
+  CS, SS, DS, ES, FS, GS, RSP, RCX, F_IF, F_IOPL, F_VM, F_RF, F_TF, F_NT, F_AC, F_ID, EFER_SCE, CR0_PE,
+} from "../state";
+import { getEflags, setEflags } from "../flags";
+import { raise, raiseGP, raiseUD, faulted, GP, NP, SS_ } from "../fault";
+import { readDescriptor, descLo, descAttr, descBase, descLimit, checkCodeTarget, loadCodeSegment, loadDataSegment } from "../segment";
+import { selectTlbForCpl, isCanonical } from "../mmu";
+import { push, pop, peek, stackOpSize, setStackPointer, stackPointer } from "./operand";
+
+/** JMP far / CALL far to sel:off (code segments only; no gates or task switches). */
+export function farJump(sel: u32, off: u64, isCall: bool, opsz: i32): void {
+  if ((cr0() & CR0_PE) == 0) { raiseUD(); return; }
+  if ((sel & 0xfffc) == 0) { raiseGP(0); return; }
+  if (!readDescriptor(sel, false, GP)) return;
+  const attr = descAttr(descLo);
+  if ((attr & 0x10) == 0) { raiseGP(sel & 0xfffc); return; } // call gates / TSS: not supported
+  const newCpl = checkCodeTarget(sel);
+  if (newCpl < 0) return;
+  if (isCall) {
+    const sz = stackOpSize(opsz);
+    const oldCs = segSel(CS);
+    push(oldCs, sz);
+    if (faulted) return;
+    push(nextRip, sz);
+    if (faulted) return;
+  }
+  loadCodeSegment(sel, newCpl as u32);
+  updateMode();
+  setNextRip(mode64 ? off : off & (opsz == 2 ? 0xffff : 0xffffffff));
+}
+
+/** RET far (imm bytes released after popping). */
+export function farReturn(opsz: i32, release: u64): void {
+  const sz = stackOpSize(opsz);
+  const off = peek(sz, 0);
+  const sel = (peek(sz, sz as u64) & 0xffff) as u32;
+  if (faulted) return;
+  if ((sel & 0xfffc) == 0) { raiseGP(0); return; }
+  if (!readDescriptor(sel, false, GP)) return;
+  const attr = descAttr(descLo);
+  const rpl = sel & 3;
+  if ((attr & 0x18) != 0x18 || rpl < (cpl as u32)) { raiseGP(sel & 0xfffc); return; }
+  if ((attr & 0x80) == 0) { raise(NP, sel & 0xfffc, true); return; }
+  if (rpl == (cpl as u32)) {
+    loadCodeSegment(sel, rpl);
+    setStackPointer(stackPointer() + 2 * (sz as u64) + release);
+    updateMode();
+    setNextRip(off);
+    return;
+  }
+  // Return to an outer privilege level: SS:RSP follow.
+  const base = 2 * (sz as u64) + release;
+  const nsp = peek(sz, base);
+  const nss = (peek(sz, base + (sz as u64)) & 0xffff) as u32;
+  if (faulted) return;
+  const codeLo = descLo;
+  loadCodeSegmentRaw(sel, rpl, codeLo);
+  updateMode();
+  if (!loadOuterStack(nss, rpl)) return;
+  setStackPointer(nsp + release);
+  setNextRip(off);
+  clearDataSegmentsAbove(rpl);
+}
+
+function loadCodeSegmentRaw(sel: u32, newCpl: u32, lo: u64): void {
+  setSeg(CS, (sel & 0xfffc) | newCpl, descBase(lo), descLimit(lo), descAttr(lo));
+}
+
+/** Loads SS for a return to privilege `rpl` (null SS allowed in 64-bit mode). */
+function loadOuterStack(sel: u32, rpl: u32): bool {
+  if ((sel & 0xfffc) == 0) {
+    if (!longActive || rpl == 3) { raiseGP(0); return false; }
+    setSeg(SS, sel, 0, 0, (rpl << 5) | 0x10093);
+    updateMode();
+    return true;
+  }
+  return loadDataSegment(SS, sel);
+}
+
+/** After a return to an outer ring, data segments the new ring may not use become null. */
+function clearDataSegmentsAbove(newCpl: u32): void {
+  for (let s = 0; s < 6; s++) {
+    if (s != ES && s != DS && s != FS && s != GS) continue;
+    const a = load<u32>(CPU_OFF + 0x100 + s * 32 + 4);
+    const dpl = (a >> 5) & 3;
+    const conformingCode = (a & 0x1c) == 0x1c;
+    if ((a & 0x10000) == 0 && !conformingCode && dpl < newCpl) {
+      const o = CPU_OFF + 0x100 + s * 32;
+      store<u16>(o, 0);
+      store<u32>(o + 4, 0x10000);
+    }
+  }
+}
+
+/** IRET/IRETD/IRETQ. */
+export function iret(opsz: i32): void {
+  if ((cr0() & CR0_PE) == 0) {
+    // Real mode: pop IP, CS, FLAGS.
+    const sz = opsz;
+    const ip = pop(sz); const cs = pop(sz); const fl = pop(sz);
+    if (faulted) return;
+    setSeg(CS, (cs & 0xffff) as u32, (cs & 0xffff) << 4, 0xffff, 0x93);
+    setEflags((getEflags() & ~0xffff) | ((fl as u32) & 0xffff));
+    updateMode();
+    setNextRip(ip);
+    return;
+  }
+  if (!longActive && (getEflags() & F_NT) != 0) { raiseGP(0); return; } // task return: not supported
+  const sz = mode64 ? (opsz == 2 ? 2 : opsz) : opsz;
+  const newRip = peek(sz, 0);
+  const sel = (peek(sz, sz as u64) & 0xffff) as u32;
+  const fl = peek(sz, 2 * (sz as u64)) as u32;
+  if (faulted) return;
+  if ((sel & 0xfffc) == 0) { raiseGP(0); return; }
+  if (!readDescriptor(sel, false, GP)) return;
+  const attr = descAttr(descLo);
+  const rpl = sel & 3;
+  const conforming = (attr & 4) != 0;
+  const dpl = (attr >> 5) & 3;
+  if ((attr & 0x18) != 0x18 || rpl < (cpl as u32) || (conforming && dpl > rpl) || (!conforming && dpl != rpl)) {
+    raiseGP(sel & 0xfffc); return;
+  }
+  if ((attr & 0x80) == 0) { raise(NP, sel & 0xfffc, true); return; }
+  if (mode64 && (attr & 0x2000) != 0 && !isCanonical(newRip)) { raiseGP(0); return; }
+  const oldCpl = cpl as u32;
+  const codeLo = descLo;
+  const outer = rpl > oldCpl;
+  if (mode64 || outer) {
+    // 64-bit IRET always pops SS:RSP; legacy IRET only on a privilege change.
+    const nsp = peek(sz, 3 * (sz as u64));
+    const nss = (peek(sz, 4 * (sz as u64)) & 0xffff) as u32;
+    if (faulted) return;
+    loadCodeSegmentRaw(sel, rpl, codeLo);
+    updateFlagsForIret(fl, sz, oldCpl);
+    updateMode();
+    if (!loadOuterStack(nss, rpl)) return;
+    if (mode64 || longActive) setGpr(RSP, sz == 8 ? nsp : nsp & 0xffffffff);
+    else setStackPointer(nsp);
+    if (outer) clearDataSegmentsAbove(rpl);
+  } else {
+    loadCodeSegmentRaw(sel, rpl, codeLo);
+    updateFlagsForIret(fl, sz, oldCpl);
+    setStackPointer(stackPointer() + 3 * (sz as u64));
+    updateMode();
+  }
+  selectTlbForCpl();
+  setNextRip(mode64 ? newRip : newRip & (sz == 2 ? 0xffff : 0xffffffff));
+}
+
+/** Which EFLAGS bits POPF/IRET may change at `atCpl`. */
+export function writableFlags(atCpl: u32, sz: i32): u32 {
+  let m: u32 = 0x3f7fd5 & ~(F_VM | 0x180000); // VIF/VIP/VM not modelled
+  const iopl = (getEflags() & F_IOPL) >> 12;
+  if (atCpl != 0) m &= ~F_IOPL;
+  if (atCpl > iopl) m &= ~F_IF;
+  if (sz == 2) m &= 0xffff;
+  return m;
+}
+
+function updateFlagsForIret(fl: u32, sz: i32, oldCpl: u32): void {
+  const m = writableFlags(oldCpl, sz);
+  setEflags((getEflags() & ~m) | (fl & m));
+}
+
+export function popf(opsz: i32): void {
+  const sz = stackOpSize(opsz);
+  const v = pop(sz);
+  if (faulted) return;
+  const m = writableFlags(cpl as u32, sz) & ~F_RF;
+  setEflags((getEflags() & ~m) | ((v as u32) & m));
+}
+
+export function syscall(): void {
+  if ((efer() & EFER_SCE) == 0 || !longActive) { raiseUD(); return; }
+  const star = load<u64>(CPU_OFF + CPU_STAR);
+  const sel = ((star >> 32) & 0xfffc) as u32;
+  const fl = getEflags();
+  if (mode64) {
+    setGpr(RCX, nextRip);
+    setGpr(11, fl & ~F_RF);
+    setNextRip(load<u64>(CPU_OFF + CPU_LSTAR));
+  } else {
+    setGpr(RCX, nextRip & 0xffffffff);
+    setGpr(11, fl & ~F_RF);
+    setNextRip(load<u64>(CPU_OFF + CPU_CSTAR));
+  }
+  setEflags(fl & ~(load<u32>(CPU_OFF + CPU_SFMASK)) & ~F_RF);
+  setSeg(CS, sel, 0, 0xffffffff, 0xa09b); // 64-bit code, DPL 0
+  setSeg(SS, sel + 8, 0, 0xffffffff, 0xc093);
+  updateMode();
+  selectTlbForCpl();
+}
+
+export function sysret(opsz: i32): void {
+  if ((efer() & EFER_SCE) == 0 || !longActive || !mode64) { raiseUD(); return; }
+  if (cpl != 0) { raiseGP(0); return; }
+  const star = load<u64>(CPU_OFF + CPU_STAR);
+  const base = ((star >> 48) & 0xfffc) as u32;
+  const target = gpr(RCX);
+  if (opsz == 8) {
+    if (!isCanonical(target)) { raiseGP(0); return; }
+    setSeg(CS, (base + 16) | 3, 0, 0xffffffff, 0xa0fb);
+    setNextRip(target);
+  } else {
+    setSeg(CS, base | 3, 0, 0xffffffff, 0xc0fb);
+    setNextRip(target & 0xffffffff);
+  }
+  // SS keeps a flat writable descriptor whatever the GDT says.
+  setSeg(SS, (base + 8) | 3, 0, 0xffffffff, 0xc0f3);
+  setEflags(((gpr(11) as u32) & 0x3c7fd7) | 2);
+  updateMode();
+  selectTlbForCpl();
+}
+
+export function sysenter(): void {
+  const cs = load<u64>(CPU_OFF + CPU_SYSENTER_CS) as u32;
+  if ((cr0() & CR0_PE) == 0 || (cs & 0xfffc) == 0) { raiseGP(0); return; }
+  setEflags(getEflags() & ~(F_VM | F_IF | F_RF));
+  if (longActive) {
+    setSeg(CS, cs & 0xfffc, 0, 0xffffffff, 0xa09b);
+    setNextRip(load<u64>(CPU_OFF + CPU_SYSENTER_EIP));
+    setGpr(RSP, load<u64>(CPU_OFF + CPU_SYSENTER_ESP));
+  } else {
+    setSeg(CS, cs & 0xfffc, 0, 0xffffffff, 0xc09b);
+    setNextRip(load<u64>(CPU_OFF + CPU_SYSENTER_EIP) & 0xffffffff);
+    setGpr(RSP, load<u64>(CPU_OFF + CPU_SYSENTER_ESP) & 0xffffffff);
+  }
+  setSeg(SS, (cs & 0xfffc) + 8, 0, 0xffffffff, 0xc093);
+  updateMode();
+  selectTlbForCpl();
+}
+
+export function sysexit(opsz: i32): void {
+  const cs = load<u64>(CPU_OFF + CPU_SYSENTER_CS) as u32;
+  if ((cr0() & CR0_PE) == 0 || (cs & 0xfffc) == 0 || cpl != 0) { raiseGP(0); return; }
+  if (opsz == 8) {
+    setSeg(CS, ((cs + 32) & 0xfffc) | 3, 0, 0xffffffff, 0xa0fb);
+    setSeg(SS, ((cs + 40) & 0xfffc) | 3, 0, 0xffffffff, 0xc0f3);
+    setNextRip(gpr(2));
+    setGpr(RSP, gpr(RCX));
+  } else {
+    setSeg(CS, ((cs + 16) & 0xfffc) | 3, 0, 0xffffffff, 0xc0fb);
+    setSeg(SS, ((cs + 24) & 0xfffc) | 3, 0, 0xffffffff, 0xc0f3);
+    setNextRip(gpr(2) & 0xffffffff);
+    setGpr(RSP, gpr(RCX) & 0xffffffff);
+  }
+  updateMode();
+  selectTlbForCpl();
+}
+
+export { F_TF, F_AC, F_ID, SS_ };

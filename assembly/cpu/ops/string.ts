@@ -1,0 +1,170 @@
+// String instructions (MOVS CMPS STOS LODS SCAS INS OUTS) with REP/REPE/REPNE.
+// A REP instruction runs in chunks: it retires only when the count reaches 0, so
+// interrupts and exits can fall between chunks with RCX/RSI/RDI up to date.
+import { gpr, setGpr, RAX, RCX, RSI, RDI, ES, F_DF, setNextRip, rip, mode64 } from "../state";
+import { eflags, getZF } from "../flags";
+import { opsize, adsize, pfxRep, linearOf, srcSeg } from "../decode";
+import { readN, writeN, tlbRead, tlbWrite } from "../mmu";
+import { faulted } from "../fault";
+import { alu } from "./alu";
+import { readReg, writeReg } from "./operand";
+import { TLB_ENTRIES } from "../../layout";
+
+// @ts-ignore: decorator
+@inline const CHUNK: i32 = 4096;
+
+function addrMask(): u64 {
+  return adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
+}
+
+function getIdx(r: i32): u64 {
+  return gpr(r) & addrMask();
+}
+
+function setIdx(r: i32, v: u64): void {
+  const m = addrMask();
+  if (adsize == 8) setGpr(r, v);
+  else if (adsize == 4) setGpr(r, v & m);
+  else setGpr(r, (gpr(r) & ~m) | (v & m));
+}
+
+function step(size: i32): u64 {
+  return (eflags & F_DF) != 0 ? (0 - (size as u64)) : (size as u64);
+}
+
+/** Offset of a linear page in the TLB for reads/writes, or -1. */
+function hitOff(arr: usize, lin: u64): i64 {
+  const e = arr + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if ((load<u64>(e) & ~(2 as u64)) == ((lin & ~(0xfff as u64)) | 1)) return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
+  return -1;
+}
+
+/** Block fast path for REP MOVS/STOS going forward within single pages. Returns
+ * the number of elements done (0 when the slow path must take this step). */
+function blockCount(lin: u64, size: i32, left: u64): u64 {
+  const room = (4096 - ((lin as u32) & 0xfff)) / (size as u32);
+  return left < (room as u64) ? left : (room as u64);
+}
+
+export function movs(size: i32): void {
+  const rep = pfxRep != 0;
+  let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
+  const d = step(size);
+  const sseg = srcSeg();
+  let budget = CHUNK;
+  while (count != 0 && budget-- > 0) {
+    const si = getIdx(RSI), di = getIdx(RDI);
+    const sl = linearOf(sseg, si), dl = linearOf(ES, di);
+    if (rep && (eflags & F_DF) == 0 && adsize != 2) {
+      const n = min(blockCount(sl, size, count), blockCount(dl, size, count));
+      const so = hitOff(tlbRead, sl), dof = hitOff(tlbWrite, dl);
+      if (n > 1 && so >= 0 && dof >= 0) {
+        const bytes = (n as u32) * (size as u32);
+        // Overlap moving upwards must replicate element by element.
+        if (dof > so && dof < so + bytes) {
+          for (let i: u32 = 0; i < bytes; i++) store<u8>((dof as usize) + i, load<u8>((so as usize) + i));
+        } else memory.copy(dof as usize, so as usize, bytes);
+        setIdx(RSI, si + (bytes as u64)); setIdx(RDI, di + (bytes as u64));
+        count -= n;
+        setIdx(RCX, count);
+        continue;
+      }
+    }
+    const v = readN(sl, size);
+    if (faulted) return;
+    writeN(dl, size, v);
+    if (faulted) return;
+    setIdx(RSI, si + d); setIdx(RDI, di + d);
+    count--;
+    if (rep) setIdx(RCX, count);
+  }
+  if (rep && count != 0) setNextRip(rip);
+}
+
+export function stos(size: i32): void {
+  const rep = pfxRep != 0;
+  let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
+  const d = step(size);
+  const v = readReg(RAX, size);
+  let budget = CHUNK;
+  while (count != 0 && budget-- > 0) {
+    const di = getIdx(RDI);
+    const dl = linearOf(ES, di);
+    if (rep && (eflags & F_DF) == 0 && adsize != 2) {
+      const n = blockCount(dl, size, count);
+      const dof = hitOff(tlbWrite, dl);
+      if (n > 1 && dof >= 0) {
+        const p = dof as usize;
+        if (size == 1) memory.fill(p, v as u8, n as usize);
+        else for (let i: u32 = 0; i < (n as u32); i++) {
+          const q = p + ((i * (size as u32)) as usize);
+          if (size == 2) store<u16>(q, v as u16);
+          else if (size == 4) store<u32>(q, v as u32);
+          else store<u64>(q, v);
+        }
+        setIdx(RDI, di + n * (size as u64));
+        count -= n;
+        setIdx(RCX, count);
+        continue;
+      }
+    }
+    writeN(dl, size, v);
+    if (faulted) return;
+    setIdx(RDI, di + d);
+    count--;
+    if (rep) setIdx(RCX, count);
+  }
+  if (rep && count != 0) setNextRip(rip);
+}
+
+export function lods(size: i32): void {
+  const rep = pfxRep != 0;
+  let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
+  const d = step(size);
+  const sseg = srcSeg();
+  let budget = CHUNK;
+  while (count != 0 && budget-- > 0) {
+    const si = getIdx(RSI);
+    const v = readN(linearOf(sseg, si), size);
+    if (faulted) return;
+    writeReg(RAX, size, v);
+    setIdx(RSI, si + d);
+    count--;
+    if (rep) setIdx(RCX, count);
+  }
+  if (rep && count != 0) setNextRip(rip);
+}
+
+/** CMPS (scas = false) and SCAS: REPE stops on ZF=0, REPNE on ZF=1. */
+export function cmps(size: i32, scas: bool): void {
+  const rep = pfxRep != 0;
+  let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
+  const d = step(size);
+  const sseg = srcSeg();
+  let budget = CHUNK;
+  while (count != 0 && budget-- > 0) {
+    const di = getIdx(RDI);
+    let a: u64;
+    let si: u64 = 0;
+    if (scas) a = readReg(RAX, size);
+    else {
+      si = getIdx(RSI);
+      a = readN(linearOf(sseg, si), size);
+      if (faulted) return;
+    }
+    const b = readN(linearOf(ES, di), size);
+    if (faulted) return;
+    alu(7, a, b, size);
+    if (!scas) setIdx(RSI, si + d);
+    setIdx(RDI, di + d);
+    count--;
+    if (rep) {
+      setIdx(RCX, count);
+      const zf = getZF();
+      if ((pfxRep == 1 && !zf) || (pfxRep == 2 && zf)) return;
+    }
+  }
+  if (rep && count != 0) setNextRip(rip);
+}
+
+export { mode64 };

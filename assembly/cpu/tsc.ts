@@ -1,0 +1,15 @@
+// The time-stamp counter. In real-time mode the host sets CTL_TSC_BASE before
+// each run; within a run the counter advances one tick per retired instruction,
+// so it is monotonic either way (and fully deterministic in virtual-clock mode).
+import { CTL_OFF, CTL_TSC_BASE } from "../layout";
+
+export let insnCount: u64 = 0;
+let entryCount: u64 = 0;
+
+export function setInsnCount(v: u64): void { insnCount = v; }
+export function addInsns(n: u64): void { insnCount += n; }
+export function markEntry(): void { entryCount = insnCount; }
+
+export function tscNow(): u64 {
+  return load<u64>(CTL_OFF + CTL_TSC_BASE) + (insnCount - entryCount);
+}
