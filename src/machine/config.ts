@@ -31,6 +31,9 @@ export interface DriveConfig {
   format: "raw";
   interface: "virtio" | "xen" | "none";
   readonly: boolean;
+  /** Position among the drives of the same interface (-drive index=, else the
+   * next free one): if=xen index 0 is xvda, 1 is xvdb, and so on. */
+  index?: number;
 }
 
 export interface NetdevConfig {
@@ -77,6 +80,10 @@ export interface MachineConfig {
   chardevs: ChardevConfig[];
   /** CPU vendor personality: decides VMCALL vs VMMCALL in the hypercall page. */
   cpuVendor: "intel" | "amd";
+  /** `-cpu ...,+xen-vapic`: advertise APIC access virtualisation in the Xen HVM
+   * CPUID leaf (base+4 EAX bits 0 and 1), so Linux does not route interrupts
+   * through PIRQ event channels. */
+  xenVapic?: boolean;
 }
 
 /** The user got something wrong: the CLI prints the message on one line, exit 2. */
