@@ -21,7 +21,7 @@ export function setVendorAmd(v: bool): void { vendorAmd = v; }
 // @ts-ignore: decorator
 @inline const X1_EDX: u32 = (1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29);
 // @ts-ignore: decorator
-@inline const X1_ECX: u32 = 1;
+@inline const X1_ECX: u32 = 1 | (1 << 5); // LAHF-SAHF, ABM (LZCNT)
 
 function out(a: u32, b: u32, c: u32, d: u32): void {
   setGpr(RAX, a); setGpr(RBX, b); setGpr(RCX, c); setGpr(RDX, d);

@@ -203,6 +203,10 @@ export function decode(): void {
   opcode = op;
   const info = load<u8>(table + op);
   if (info == 0) { invalid = true; return; }
+  // Not implemented and so reported as #UD: VEX (C4/C5 in 64-bit mode) and 3DNow!.
+  if ((mode64 && (op == 0xc4 || op == 0xc5)) || op == 0x10f) { invalid = true; return; }
+  // Near branches ignore 66 in 64-bit mode (Intel): the displacement stays 32 bits.
+  if (mode64 && (op == 0xe8 || op == 0xe9 || (op >= 0x180 && op < 0x190))) opsize = 8;
 
   if ((info & 1) != 0) {
     modrm = nextByte();
@@ -219,7 +223,8 @@ export function decode(): void {
 let ripRelative: bool = false;
 
 function decodeModrm(): void {
-  const mod = modrm >> 6;
+  // MOV to/from CR/DR always names a register, whatever ModRM.mod says.
+  const mod = opcode >= 0x120 && opcode <= 0x123 ? 3 : modrm >> 6;
   const rm = (modrm & 7) as i32;
   regf = (((modrm >> 3) & 7) | ((rex & 4) << 1)) as i32;
   ripRelative = false;

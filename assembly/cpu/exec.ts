@@ -25,7 +25,7 @@ import {
 } from "./decode";
 import {
   alu, incDec, neg, shift, shiftDouble, mulU128, mulS128, mulHi, setMulFlags, divU128, divS128, divRem,
-  divError, bitScan, popcount, bitOp, sext,
+  divError, bitScan, popcount, bitOp, sext, countZeros, bcdAdjust,
 } from "./ops/alu";
 import {
   readReg, writeReg, readRM, writeRM, readRMForWrite, readG, writeG, push, pop, peek, stackOpSize,
@@ -483,7 +483,7 @@ function execute(): void {
       case 0x1e: pushSeg(DS); return;
       case 0x1f: popSeg(DS); return;
     }
-    raiseUD(); // DAA DAS AAA AAS
+    bcdAdjust(op);
     return;
   }
   if (op < 0x100) { execOneByte(op); return; }
@@ -700,6 +700,11 @@ function execOneByte(op: u32): void {
     case 0xd1: grp2(opsize, 1); return;
     case 0xd2: grp2(1, gpr32(RCX) & 0xff); return;
     case 0xd3: grp2(opsize, gpr32(RCX) & 0xff); return;
+    case 0xd4: case 0xd5: // AAM / AAD
+      if (mode64) { raiseUD(); return; }
+      if (op == 0xd4 && (imm & 0xff) == 0) { raise(DE, 0, false); return; }
+      bcdAdjust(op);
+      return;
     case 0xd7: { // XLAT
       const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
       const v = read8(linearOf(segOvr >= 0 ? segOvr : DS, (gpr(RBX) + readReg(RAX, 1)) & am));
@@ -933,9 +938,10 @@ function execTwoByte(b: u32): void {
       writeG(opsize, popcount(v, opsize));
       return;
     }
-    case 0xbc: case 0xbd: { // BSF/BSR (TZCNT/LZCNT are not advertised: F3 is ignored)
+    case 0xbc: case 0xbd: { // BSF/BSR; with F3, TZCNT/LZCNT
       const v = readRM(opsize);
       if (faulted) return;
+      if (pfxRep == 1) { writeG(opsize, countZeros(v, opsize, b == 0xbd)); return; }
       const r = bitScan(v, opsize, b == 0xbd);
       if (r >= 0) writeG(opsize, r as u64);
       return;

@@ -99,10 +99,8 @@ export async function createSnippetRunner(): Promise<
     core.ex.run(1);
     const rip = Number(core.rip);
     const fault = rip >= STUBS && rip < STUBS + 4096 ? (rip - STUBS) >> 4 : -1;
-    if (fault >= 0) {
-      // Undo the exception frame so registers read as they were.
-      core.setGpr(4, state.gpr[4] ?? 0n);
-    }
+    // Report RSP as given: 32-bit runs borrowed a stack, and a fault pushed a frame.
+    if (fault >= 0 || mode === 32) core.setGpr(4, state.gpr[4] ?? 0n);
     const out: SnippetState & { fault: number } = {
       gpr: Array.from({ length: 16 }, (_, i) => core.gpr(i)),
       rflags: core.cpu64(L.CPU_RFLAGS),

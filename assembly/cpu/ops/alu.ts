@@ -4,7 +4,9 @@ import {
   setLazy, setLazyCarry, setResultFlags, flushFlags, getCF, getOF, sizeMask, eflags,
   LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_ADC, LF_SBB, setEflags, getEflags,
 } from "../flags";
-import { F_CF, F_OF, F_ZF, F_AF } from "../state";
+import { F_CF, F_OF, F_ZF, F_AF, F_SF, F_PF, gpr, setGpr } from "../state";
+import { imm } from "../decode";
+import { getAF, getZF, getSF, getPF } from "../flags";
 
 // @ts-ignore: decorator
 @inline function bits(size: i32): u64 {
@@ -280,3 +282,88 @@ export function clearAF(): void {
 }
 
 export { getOF };
+
+/** TZCNT (trailing) / LZCNT (leading): CF = source was zero, ZF = result is zero. */
+export function countZeros(v: u64, size: i32, leading: bool): u64 {
+  const nb = (size as u64) << 3;
+  v &= sizeMask(size);
+  let r: u64;
+  if (v == 0) r = nb;
+  else if (leading) r = clz<u64>(v) - (64 - nb);
+  else r = ctz<u64>(v);
+  flushFlags();
+  let f = eflags & ~(F_CF | F_ZF);
+  if (v == 0) f |= F_CF;
+  if (r == 0) f |= F_ZF;
+  setEflags(f);
+  return r;
+}
+
+/** The 32-bit-mode BCD adjustments: DAA 27, DAS 2F, AAA 37, AAS 3F, AAM D4, AAD D5. */
+export function bcdAdjust(op: u32): void {
+  const rax = gpr(0);
+  let al = (rax & 0xff) as u32;
+  let ah = ((rax >> 8) & 0xff) as u32;
+  const cf = getCF();
+  const af = getAF();
+  flushFlags();
+  let f = eflags;
+  switch (op) {
+    case 0x27: case 0x2f: { // DAA / DAS
+      const oldAl = al;
+      let newCf = false;
+      let newAf = false;
+      if ((al & 0xf) > 9 || af) {
+        newCf = cf || (op == 0x27 ? al + 6 > 0xff : al < 6);
+        al = (op == 0x27 ? al + 6 : al - 6) & 0xff;
+        newAf = true;
+      }
+      if (oldAl > 0x99 || cf) {
+        al = (op == 0x27 ? al + 0x60 : al - 0x60) & 0xff;
+        newCf = true;
+      }
+      f &= ~(F_CF | F_AF | F_ZF | F_SF | F_PF | F_OF);
+      if (newCf) f |= F_CF;
+      if (newAf) f |= F_AF;
+      f |= szp(al);
+      setGpr(0, (rax & ~(0xff as u64)) | al);
+      break;
+    }
+    case 0x37: case 0x3f: { // AAA / AAS
+      f &= ~(F_CF | F_AF);
+      // Current CPUs adjust AX as a whole: AAA adds 0x106, AAS subtracts 6 then 1 from AH.
+      let ax = (ah << 8) | al;
+      if ((al & 0xf) > 9 || af) {
+        ax = op == 0x37 ? ax + 0x106 : ax - 6 - 0x100;
+        f |= F_CF | F_AF;
+      }
+      ax = (ax & 0xff00) | (ax & 0xf);
+      setGpr(0, (rax & ~(0xffff as u64)) | (ax & 0xffff));
+      break;
+    }
+    case 0xd4: { // AAM imm8
+      const base = (imm & 0xff) as u32;
+      ah = al / base;
+      al = al % base;
+      f = (f & ~(F_ZF | F_SF | F_PF | F_CF | F_OF | F_AF)) | szp(al);
+      setGpr(0, (rax & ~(0xffff as u64)) | (ah << 8) | al);
+      break;
+    }
+    default: { // AAD imm8
+      const base = (imm & 0xff) as u32;
+      al = (al + ah * base) & 0xff;
+      f = (f & ~(F_ZF | F_SF | F_PF | F_CF | F_OF | F_AF)) | szp(al);
+      setGpr(0, (rax & ~(0xffff as u64)) | al);
+      break;
+    }
+  }
+  setEflags(f);
+}
+
+function szp(v: u32): u32 {
+  let f: u32 = 0;
+  if (v == 0) f |= F_ZF;
+  if ((v & 0x80) != 0) f |= F_SF;
+  if ((popcnt<u32>(v) & 1) == 0) f |= F_PF;
+  return f;
+}
