@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `xpvh`: QEMU-style command line over the library. Errors in what the user gave
+// are one line on stderr and exit status 2.
+import { readFileSync } from "node:fs";
+import { parseArgs, versionText } from "./args.js";
+import { ConfigError } from "../machine/config.js";
+import { Machine } from "../machine/machine.js";
+import { NodePlatform, packageRoot } from "../platform/node.js";
+import { attachStdio } from "../backends/console/stdio.js";
+
+function readFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String(code ?? e);
+    throw new Error(why); // args.ts names the option and the file
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv, readFile);
+  if (parsed.action === "help") {
+    process.stdout.write(parsed.text);
+    return 0;
+  }
+  if (parsed.action === "version") {
+    const pkg = JSON.parse(readFileSync(packageRoot() + "package.json", "utf8"));
+    process.stdout.write(parsed.text || versionText(pkg.version) + "\n");
+    return 0;
+  }
+  for (const w of parsed.warnings) process.stderr.write(w.endsWith("\n") ? w : w + "\n");
+  const config = parsed.config;
+  if (parsed.defaultKernel) {
+    config.kernel = readFile(packageRoot() + config.kernelName);
+  }
+  const platform = new NodePlatform();
+  const machine = await Machine.create(config, platform);
+  const detach = attachStdio(machine, process.stdin, process.stdout);
+  const exit = await machine.run();
+  detach();
+  if (exit.message) process.stderr.write(exit.message + "\n");
+  if (exit.detail) process.stderr.write(exit.detail + "\n");
+  if (config.noShutdown && exit.kind !== "stopped") {
+    // QEMU keeps the process (and its monitor) alive after the guest shut down.
+    await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  }
+  return exit.status;
+}
+
+main(process.argv.slice(2)).then(
+  (status) => process.exit(status),
+  (e) => {
+    if (e instanceof ConfigError || e instanceof RangeError) {
+      const msg = e.message.startsWith("xpvh:") ? e.message : `xpvh: ${e.message}`;
+      process.stderr.write(msg.split("\n")[0] + "\n");
+      process.exit(2);
+    }
+    process.stderr.write(`xpvh: internal error: ${e instanceof Error ? e.stack ?? e.message : e}\n`);
+    process.exit(70);
+  },
+);

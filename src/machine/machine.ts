@@ -1,0 +1,256 @@
+// A machine: core.wasm, the loaded guest, the Xen layer and the devices, and the
+// run loop that turns the core's exits into hypervisor and device work.
+import { Core, InternalError, OutOfGuestMemory } from "../core/core.js";
+import * as L from "../core/layout.gen.js";
+import { GuestMemoryError } from "../core/guest_memory.js";
+import { parseElf, symbolize, type ElfImage } from "../loader/elf.js";
+import { loadPvh } from "../loader/pvh.js";
+import { validateLayout, type MachineConfig } from "./config.js";
+import { setPvhEntryState } from "./entry_state.js";
+import { XEN_HYPERCALL_MSR } from "../xen/hypercall_page.js";
+import { GuestClock, TSC_KHZ } from "./clock.js";
+import { exitStatusOf, type ExitKind, type MachineExit } from "./exit.js";
+import { XenGlue } from "./xen_glue.js";
+import { registerDump } from "./dump.js";
+import type { Platform } from "../platform/platform.js";
+
+/** Instructions per run slice when nothing is due sooner (~1-2 ms of guest time). */
+const SLICE = 250_000;
+/** Let the host event loop run at least this often (ms). */
+const YIELD_MS = 15;
+
+export type ConsoleSink = (bytes: Uint8Array) => void;
+
+export class Machine {
+  readonly core: Core;
+  readonly clock: GuestClock;
+  private image: ElfImage;
+  private xen!: XenGlue;
+  private sinks: ConsoleSink[] = [];
+  private result: MachineExit | null = null;
+  private stopRequested = false;
+  private pendingReboot = false;
+  private idleWaiters = 0;
+
+  private constructor(core: Core, readonly config: MachineConfig, readonly platform: Platform, image: ElfImage) {
+    this.core = core;
+    this.image = image;
+    this.clock = new GuestClock(platform, config.virtualClock);
+  }
+
+  /** Builds the machine and loads the guest; bad configuration throws ConfigError. */
+  static async create(config: MachineConfig, platform: Platform): Promise<Machine> {
+    validateLayout(config.layout);
+    const image = parseElf(config.kernel, config.kernelName);
+    const module = await platform.loadCore();
+    const core = await Core.create(module, config.layout, { vendorAmd: config.cpuVendor === "amd" });
+    const m = new Machine(core, config, platform, image);
+    m.boot();
+    return m;
+  }
+
+  /** Guest console output (the Xen console: console_io, the PV ring, port 0xE9). */
+  onConsole(sink: ConsoleSink): void {
+    this.sinks.push(sink);
+  }
+
+  /** Keyboard input for the guest's console. */
+  input(bytes: Uint8Array): void {
+    this.xen.consoleInput(bytes);
+    this.platform.wake();
+  }
+
+  /** Asks the guest to power off (or reboot) through xenstore control/shutdown. */
+  requestShutdown(kind: "poweroff" | "reboot"): void {
+    this.xen.requestShutdown(kind);
+    this.platform.wake();
+  }
+
+  /** Stops the run loop at the next slice boundary. */
+  stop(): void {
+    this.stopRequested = true;
+    this.platform.wake();
+  }
+
+  get instructions(): number {
+    return this.core.insnCount;
+  }
+
+  /** Trace/debug switches (-d unimp, ...). */
+  readonly trace = new Set<string>();
+
+  /** Diagnostics from the machine and the Xen layer (stderr in the CLI). */
+  log(message: string): void {
+    for (const l of this.loggers) l(message);
+  }
+  private loggers: ((m: string) => void)[] = [];
+  onLog(l: (m: string) => void): void {
+    this.loggers.push(l);
+  }
+
+  private emit(bytes: Uint8Array): void {
+    for (const s of this.sinks) s(bytes);
+  }
+
+  /** Loads the image, boot structures and entry state (first boot and reboots). */
+  private boot(): void {
+    const c = this.core;
+    c.setCtl32(L.CTL_XEN_VERSION, this.config.xenVersion);
+    c.setCtl32(L.CTL_XEN_CPUID_BASE, 0x40000000);
+    c.setCtl32(L.CTL_XEN_HCALL_MSR, XEN_HYPERCALL_MSR);
+    c.setCtl32(L.CTL_VCPU_ID, 0);
+    c.setCtl32(L.CTL_DOMID, this.config.domid);
+    c.setCtl32(L.CTL_TSC_KHZ, TSC_KHZ);
+    c.setCtl32(L.CTL_VIRTUAL_CLOCK, this.config.virtualClock ? 1 : 0);
+    const loaded = loadPvh(c.mem, this.config, this.image);
+    this.xen = new XenGlue(this, loaded.memmap, (b) => this.emit(b), (kind, code) => this.onShutdown(kind, code));
+    setPvhEntryState(c, loaded.entryGpa, loaded.startInfoGpa);
+  }
+
+  private onShutdown(kind: ExitKind, _code: number): void {
+    if (kind === "reboot" && !this.config.noReboot) {
+      this.pendingReboot = true;
+      return;
+    }
+    this.finish(kind, kind === "poweroff" ? "" : `xpvh: guest shut down (${kind})`);
+  }
+
+  private finish(kind: ExitKind, message: string, detail = ""): void {
+    if (!this.result) this.result = { kind, status: exitStatusOf(kind), message, detail };
+  }
+
+  /** Runs the guest until it shuts down, dies, or stop() is called. */
+  async run(): Promise<MachineExit> {
+    const c = this.core;
+    let lastYield = this.platform.now();
+    try {
+      while (!this.result) {
+        if (this.stopRequested) {
+          this.finish("stopped", "");
+          break;
+        }
+        if (this.pendingReboot) {
+          this.pendingReboot = false;
+          this.reset();
+        }
+        const deadline = this.xen.nextDeadline();
+        const start = this.clock.sliceStart(c.insnCount);
+        c.setCtl64(L.CTL_TSC_BASE, start);
+        let budget = SLICE;
+        if (deadline !== null) budget = Math.max(1, Math.min(SLICE, deadline - start));
+        const before = c.insnCount;
+        const reason = c.ex.run(budget);
+        this.clock.sliceEnd(c.insnCount - before);
+        await this.handleExit(reason);
+        this.xen.poll(this.clock.now());
+        const now = this.platform.now();
+        if (now - lastYield > YIELD_MS) {
+          lastYield = now;
+          await this.platform.yieldToEvents();
+        }
+      }
+    } catch (e) {
+      if (e instanceof OutOfGuestMemory) this.finish("out-of-memory", e.message, this.dump());
+      else if (e instanceof InternalError) this.finish("internal-error", `xpvh: internal error: ${e.message}`, this.dump());
+      else throw e;
+    }
+    await this.xen.close();
+    return this.result!;
+  }
+
+  private async handleExit(reason: number): Promise<void> {
+    const c = this.core;
+    switch (reason) {
+      case L.EXIT_BUDGET:
+        return;
+      case L.EXIT_HYPERCALL: {
+        this.xen.hypercall();
+        while (!this.result && this.xen.blocked()) await this.idle(this.xen.blockDeadline());
+        return;
+      }
+      case L.EXIT_IO:
+        this.portIo();
+        return;
+      case L.EXIT_WRMSR: {
+        const idx = c.ctl32(L.CTL_MSR_INDEX);
+        if (idx === XEN_HYPERCALL_MSR && !this.xen.hypercallPageWritten())
+          this.log(`xpvh: hypercall page at 0x${c.ctl64(L.CTL_MSR_VALUE).toString(16)} is not RAM; ignored`);
+        return;
+      }
+      case L.EXIT_HLT:
+        await this.idle(this.xen.nextDeadline());
+        return;
+      case L.EXIT_DEAD:
+        this.finish("dead", `xpvh: guest halted with interrupts disabled at ${this.where()}; nothing can wake it`, this.dump());
+        return;
+      case L.EXIT_SHUTDOWN:
+        this.finish("triple-fault", `xpvh: triple fault at ${this.where()}`, this.dump());
+        return;
+      case L.EXIT_OUT_OF_MEMORY:
+        this.finish("out-of-memory", new OutOfGuestMemory().message, this.dump());
+        return;
+      case L.EXIT_VIRTIO_NOTIFY:
+        this.xen.deviceNotify();
+        return;
+      default:
+        this.finish("internal-error", `xpvh: internal error: core exit ${reason} at ${this.where()}`, this.dump());
+    }
+  }
+
+  /** HLT with interrupts enabled: wait for the next timer or host event. */
+  private async idle(deadline: number | null): Promise<void> {
+    if (this.xen.eventPending() || this.stopRequested) return;
+    const timer = this.xen.nextDeadline();
+    if (timer !== null && (deadline === null || timer < deadline)) deadline = timer;
+    if (this.config.virtualClock) {
+      if (deadline !== null) {
+        this.clock.skipTo(deadline);
+        return;
+      }
+    }
+    const ms = deadline === null ? 50 : Math.min(50, this.clock.msUntil(deadline));
+    if (ms > 0) await this.platform.sleep(ms);
+    this.xen.poll(this.clock.now());
+  }
+
+  private portIo(): void {
+    const c = this.core;
+    const port = c.ctl32(L.CTL_IO_PORT);
+    const size = c.ctl32(L.CTL_IO_SIZE);
+    if (c.ctl32(L.CTL_IO_WRITE)) {
+      const v = c.ctl32(L.CTL_IO_DATA);
+      if (port === 0xe9 || port === 0x12) this.emit(Uint8Array.of(v & 0xff));
+      else if (port === 0xcf9 && (v & 4) !== 0) this.onShutdown("reboot", 0); // FADT reset register
+      return;
+    }
+    // Reads: Xen answers 0xE9 on the debug port; nothing else is there.
+    const ones = size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
+    c.setCtl64(L.CTL_IO_DATA, port === 0xe9 ? 0xe9 : ones);
+  }
+
+  private reset(): void {
+    const c = this.core;
+    // Forget all guest pages: the frame table and pool start over (pages are re-zeroed).
+    const start = c.ctl32(L.CTL_POOL_START);
+    const next = c.ctl32(L.CTL_POOL_NEXT);
+    c.bytes.fill(0, start * 4096, next * 4096);
+    c.bytes.fill(0, L.FRAME_TABLE_OFF, start * 4096);
+    c.setCtl32(L.CTL_POOL_NEXT, start);
+    c.setCtl32(L.CTL_OVERLAY_COUNT, 0);
+    c.ex.flushTlb();
+    this.boot();
+  }
+
+  /** "rip=0x... (symbol+off)". */
+  where(): string {
+    const rip = this.core.ctl64(L.CTL_LAST_RIP) || this.core.rip;
+    const sym = symbolize(this.image.symbols, this.core.rip);
+    return `rip=0x${this.core.rip.toString(16)}${sym ? ` (${sym})` : ""}` + (rip !== this.core.rip ? "" : "");
+  }
+
+  dump(): string {
+    return registerDump(this.core, this.image);
+  }
+}
+
+export { GuestMemoryError };

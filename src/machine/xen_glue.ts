@@ -1,0 +1,177 @@
+// Wires the Xen layer (src/xen) to the machine: a XenVcpu over the core's
+// register file and MMU, the host-owned pages as pool frames overlaid into
+// guest-physical space, the guest clock, and the run loop's entry points.
+import * as L from "../core/layout.gen.js";
+import type { Core } from "../core/core.js";
+import { PAGE_SIZE } from "../core/guest_memory.js";
+import { Xen, type MemmapEntry } from "../xen/xen.js";
+import type { XenCallbacks, XenClock, XenPageKind, XenVcpu, ShutdownReason } from "../xen/guest.js";
+import type { HypercallOutcome } from "../xen/hypercall.js";
+import type { ExitKind } from "./exit.js";
+import type { Machine } from "./machine.js";
+import { TSC_KHZ } from "./clock.js";
+
+// Offsets in the core's XEN_OFF page (see assembly/cpu/exec.ts).
+const XEN_CALLBACK_VECTOR = 0;
+const XEN_VCPU_INFO_OFF = 8;
+
+class CoreVcpu implements XenVcpu {
+  readonly id = 0;
+  constructor(private readonly core: Core, private readonly wake: () => void) {}
+  longMode(): boolean {
+    return this.core.longMode();
+  }
+  cpl(): number {
+    return this.core.cpl();
+  }
+  reg(i: number): bigint {
+    return this.core.gpr(i);
+  }
+  setReg(i: number, v: bigint): void {
+    this.core.setGpr(i, v);
+  }
+  readVirt(gva: bigint, len: number): Uint8Array {
+    return this.core.readVirt(gva, len);
+  }
+  writeVirt(gva: bigint, data: Uint8Array): void {
+    this.core.writeVirt(gva, data);
+  }
+  injectVector(vector: number): void {
+    const inject = this.core.ex.injectVector as ((v: number) => void) | undefined;
+    if (inject) inject(vector);
+    else this.core.setCpu32(L.CPU_PENDING_EXT, vector);
+    this.kick();
+  }
+  setCallbackVector(vector: number, vcpuInfoGpa: number): void {
+    const c = this.core;
+    let off = 0;
+    if (vector !== 0 && vcpuInfoGpa >= 0) {
+      const base = c.pageOffset(Math.floor(vcpuInfoGpa / PAGE_SIZE));
+      if (base >= 0) off = base + (vcpuInfoGpa % PAGE_SIZE);
+    }
+    c.view.setUint32(L.XEN_OFF + XEN_CALLBACK_VECTOR, off ? vector : 0, true);
+    c.view.setUint32(L.XEN_OFF + XEN_VCPU_INFO_OFF, off, true);
+    this.kick();
+  }
+  kick(): void {
+    this.core.ex.interruptPending();
+    this.wake();
+  }
+}
+
+export class XenGlue {
+  readonly xen: Xen;
+  readonly vcpu: CoreVcpu;
+  private readonly pageOff = new Map<string, number>();
+  private readonly pageGfn = new Map<string, number>();
+  private readonly core: Core;
+  private blockedUntil: bigint | null | undefined = undefined;
+
+  constructor(
+    private readonly machine: Machine,
+    memmap: MemmapEntry[],
+    consoleWrite: (b: Uint8Array) => void,
+    shutdown: (kind: ExitKind, code: number) => void,
+  ) {
+    const core = machine.core;
+    this.core = core;
+    const cfg = machine.config;
+    this.vcpu = new CoreVcpu(core, () => machine.platform.wake());
+    const clock: XenClock = {
+      tsc: () => BigInt(machine.clock.now()),
+      tscKhz: TSC_KHZ,
+      unixNs: () => BigInt(Math.round(machine.clock.wallAtZeroMs)) * 1_000_000n + BigInt(machine.clock.now()),
+    };
+    const callbacks: XenCallbacks = {
+      hostPage: (kind, idx) => {
+        const off = core.allocFrame();
+        this.pageOff.set(`${kind}:${idx}`, off);
+        return core.bytes.subarray(off, off + PAGE_SIZE);
+      },
+      overlay: (gfn, kind, idx) => this.overlay(gfn, kind, idx),
+      shutdown: (reason: ShutdownReason, code: number) => shutdown(reason, code),
+      consoleWrite,
+      log: (kind, message) => {
+        if (kind !== "unimplemented" || machine.trace.has("unimp")) machine.log(message);
+      },
+    };
+    this.xen = new Xen({
+      mem: core.mem,
+      vcpus: [this.vcpu],
+      config: {
+        xenVersion: cfg.xenVersion,
+        domid: cfg.domid,
+        gnttabMaxFrames: cfg.gnttabMaxFrames,
+        evtchnMaxPirq: cfg.evtchnMaxPirq,
+        memmap,
+        name: cfg.name,
+        cpuVendor: cfg.cpuVendor,
+      },
+      callbacks,
+      clock,
+    });
+  }
+
+  private overlay(gfn: number, kind: XenPageKind, idx: number): void {
+    const key = `${kind}:${idx}`;
+    let off = this.pageOff.get(key);
+    if (off === undefined) {
+      off = this.core.allocFrame();
+      this.pageOff.set(key, off);
+    }
+    const old = this.pageGfn.get(key);
+    if (old !== undefined) this.core.removeOverlay(old);
+    this.core.placeOverlay(gfn, off);
+    this.pageGfn.set(key, gfn);
+  }
+
+  hypercall(): HypercallOutcome {
+    const out = this.xen.hypercall(this.vcpu);
+    if ("block" in out) this.blockedUntil = out.untilNs;
+    return out;
+  }
+
+  /** A SCHEDOP_block/poll is in progress: the vCPU must not run until an event or the timeout. */
+  blocked(): boolean {
+    if (this.blockedUntil === undefined) return false;
+    if (this.eventPending() || (this.blockedUntil !== null && this.xen.nowNs() >= this.blockedUntil)) {
+      this.blockedUntil = undefined;
+      return false;
+    }
+    return true;
+  }
+
+  blockDeadline(): number | null {
+    return this.blockedUntil === undefined || this.blockedUntil === null ? null : Number(this.blockedUntil);
+  }
+
+  hypercallPageWritten(): boolean {
+    return this.xen.writeHypercallPage(this.vcpu, this.core.ctl64(L.CTL_MSR_VALUE));
+  }
+
+  /** An event is waiting for vCPU 0 (its upcall_pending flag). */
+  eventPending(): boolean {
+    return this.xen.shinfo.upcallPending(0);
+  }
+
+  nextDeadline(): number | null {
+    const d = this.xen.nextDeadline();
+    return d === null ? null : Number(d);
+  }
+
+  poll(_now: number): void {
+    this.xen.poll();
+  }
+
+  consoleInput(bytes: Uint8Array): void {
+    this.xen.consoleInput(bytes);
+  }
+
+  requestShutdown(kind: "poweroff" | "reboot"): void {
+    this.xen.requestShutdown(kind);
+  }
+
+  deviceNotify(): void {}
+
+  async close(): Promise<void> {}
+}
