@@ -31,6 +31,11 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const w of parsed.warnings) process.stderr.write(w.endsWith("\n") ? w : w + "\n");
   const config = parsed.config;
+  if (config.smp > 1) {
+    // Secondary vCPUs are not scheduled yet: the guest is told of one CPU only.
+    process.stderr.write(`xpvh: warning: -smp ${config.smp}: only 1 vCPU runs so far; the guest sees 1 CPU\n`);
+    config.smp = 1;
+  }
   if (parsed.defaultKernel) {
     config.kernel = readFile(packageRoot() + config.kernelName);
   }
@@ -43,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
   if (exit.detail) process.stderr.write(exit.detail + "\n");
   if (config.noShutdown && exit.kind !== "stopped") {
     // QEMU keeps the process (and its monitor) alive after the guest shut down.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+    clearInterval(keepAlive);
   }
   return exit.status;
 }
