@@ -1,0 +1,42 @@
+// The browser page: headless Chromium (Debian's) loads build/web/, the machine
+// runs in a Web Worker, and the guest's banner shows in the terminal.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chromium } from "playwright-core";
+import { serve } from "./static_server.ts";
+
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+
+test("the page boots the default guest in a worker and shows its banner", async () => {
+  assert.ok(CHROMIUM, "Debian's chromium is required (.ci/run installs it)");
+  execFileSync(process.execPath, ["tools/build_web.mjs"], { stdio: "pipe" });
+  const { url, server } = await serve("build/web");
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.waitForSelector("body[data-exit]", { timeout: 30_000 });
+    const text = await page.locator(".xterm-rows").innerText();
+    assert.match(text, "xpvh: hello from a PVH guest");
+    assert.match(text, "PASS");
+    assert.is(await page.getAttribute("body", "data-exit"), "poweroff");
+    assert.equal(errors, []);
+    // The 64-bit guest too.
+    await page.goto(url + "?guest=hello64");
+    await page.waitForSelector("body[data-exit]", { timeout: 30_000 });
+    assert.match(await page.locator(".xterm-rows").innerText(), "long mode: ok");
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test.run();
