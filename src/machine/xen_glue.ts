@@ -11,6 +11,8 @@ import type { ExitKind } from "./exit.js";
 import type { Machine } from "./machine.js";
 import { TSC_KHZ } from "./clock.js";
 
+const XEN_VERSION_HCALL = 17; // __HYPERVISOR_xen_version, with XENVER_version (0)
+
 // Offsets in the core's XEN_OFF page (see assembly/cpu/exec.ts).
 const XEN_CALLBACK_VECTOR = 0;
 const XEN_VCPU_INFO_OFF = 8;
@@ -129,6 +131,26 @@ export class XenGlue {
     const out = this.xen.hypercall(this.vcpu);
     if ("block" in out) this.blockedUntil = out.untilNs;
     return out;
+  }
+
+  /** Handles the pending hypercall; true when the guest can simply continue (no
+   * block, shutdown or yield), so the run loop may resume it at once. XENVER_version
+   * is answered right here without the dispatcher, as KVM does in the kernel. */
+  hypercallQuick(): boolean {
+    const c = this.core;
+    if (c.gpr32(0) === XEN_VERSION_HCALL && c.cpl() === 0) {
+      const long = c.longMode();
+      if ((long ? c.gpr(0) >> 32n === 0n : true) && c.gpr32(long ? 7 : 3) === 0 && (!long || c.gpr(7) >> 32n === 0n)) {
+        c.setGprNumber(0, this.machineXenVersion);
+        return true;
+      }
+    }
+    const out = this.hypercall();
+    return "result" in out && !out.yield;
+  }
+
+  private get machineXenVersion(): number {
+    return this.machine.config.xenVersion;
   }
 
   /** A SCHEDOP_block/poll is in progress: the vCPU must not run until an event or the timeout. */
