@@ -100,7 +100,7 @@ export class FakeVcpu implements XenVcpu {
   }
 
   /** Load a hypercall into the registers of the current mode. */
-  setCall(nr: number, ...args: (number | bigint)[]): void {
+  setCall(nr: number | bigint, ...args: (number | bigint)[]): void {
     const regs = this.long ? [7, 6, 2, 10, 8] : [3, 1, 2, 6, 7];
     this.regs[0] = BigInt(nr);
     args.forEach((a, i) => (this.regs[regs[i]] = BigInt.asUintN(64, BigInt(a))));
