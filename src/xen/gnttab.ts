@@ -79,6 +79,8 @@ export class GrantTable {
   private nr = 1;
   /** Active backend mappings per ref. */
   private readonly active = new Map<number, { readers: number; writers: number }>();
+  /** Only v1 exists here. */
+  readonly version = 1;
 
   constructor(
     private readonly mem: GuestMemory,
@@ -89,8 +91,6 @@ export class GrantTable {
   ) {
     if (!(maxFrames >= 1 && maxFrames <= 1024)) throw new RangeError(`gnttab max frames ${maxFrames}`);
   }
-
-  readonly version = 1;
 
   get nrFrames(): number {
     return this.nr;

@@ -33,12 +33,6 @@ import {
 } from "./abi/shared_info.js";
 import type { PvclockAnchor, PvclockScale } from "./pvclock.js";
 
-/** One vcpu_info, wherever it lives, as bytes the host can read and write. */
-export interface VcpuInfoRef {
-  readonly bytes: Uint8Array;
-  readonly dv: DataView;
-}
-
 export interface SharedInfoState {
   gfn: number | null;
   longMode: boolean;
@@ -151,23 +145,19 @@ export class SharedInfo {
     return this.registered[id] !== null;
   }
 
-  /** vCPU `id`'s vcpu_info bytes, or null if it has none (id ≥ 32 and unregistered, or
-   * its registered page stopped being RAM). */
-  vcpuInfo(id: number): VcpuInfoRef | null {
+  /** vCPU `id`'s 64-byte vcpu_info, wherever it lives, or null if it has none (id ≥ 32
+   * and unregistered, or its registered page stopped being RAM). */
+  vcpuInfo(id: number): Uint8Array | null {
     const reg = this.registered[id];
-    let bytes: Uint8Array | null;
     if (reg !== null && reg !== undefined) {
       try {
-        bytes = this.mem.span(reg, VCPU_INFO_SIZE);
+        return this.mem.span(reg, VCPU_INFO_SIZE);
       } catch {
-        bytes = null; // the page went away (ballooned out or overlaid)
+        return null; // the page went away (ballooned out or overlaid)
       }
-    } else if (id < XEN_LEGACY_MAX_VCPUS) {
-      bytes = this.page.subarray(id * VCPU_INFO_SIZE, (id + 1) * VCPU_INFO_SIZE);
-    } else {
-      bytes = null;
     }
-    return bytes ? { bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) } : null;
+    if (id < XEN_LEGACY_MAX_VCPUS) return this.page.subarray(id * VCPU_INFO_SIZE, (id + 1) * VCPU_INFO_SIZE);
+    return null;
   }
 
   /** VCPUOP_register_vcpu_info: move vCPU `id`'s vcpu_info to guest RAM at gpa.
@@ -184,13 +174,12 @@ export class SharedInfo {
     }
     if (!dst) return -EINVAL;
     const old = this.vcpuInfo(id);
-    if (old) dst.set(old.bytes);
+    if (old) dst.set(old);
     else dst.fill(0);
     this.registered[id] = gpa;
-    const ref = this.vcpuInfo(id)!;
     const sel = this.layoutNow.pendingSel;
-    ref.bytes.fill(0xff, sel, sel + this.layoutNow.wordBits / 8);
-    ref.bytes[VCPU_INFO_UPCALL_PENDING] = 1;
+    dst.fill(0xff, sel, sel + this.layoutNow.wordBits / 8);
+    dst[VCPU_INFO_UPCALL_PENDING] = 1;
     return 0;
   }
 
@@ -201,8 +190,8 @@ export class SharedInfo {
     if (!v) return null;
     const o = this.layoutNow.pendingSel + (idx >> 3);
     const m = 1 << (idx & 7);
-    const was = (v.bytes[o] & m) !== 0;
-    v.bytes[o] |= m;
+    const was = (v[o] & m) !== 0;
+    v[o] |= m;
     return was;
   }
 
@@ -210,20 +199,20 @@ export class SharedInfo {
   testAndSetUpcallPending(id: number): boolean | null {
     const v = this.vcpuInfo(id);
     if (!v) return null;
-    const was = v.bytes[VCPU_INFO_UPCALL_PENDING] !== 0;
-    v.bytes[VCPU_INFO_UPCALL_PENDING] = 1;
+    const was = v[VCPU_INFO_UPCALL_PENDING] !== 0;
+    v[VCPU_INFO_UPCALL_PENDING] = 1;
     return was;
   }
 
   upcallPending(id: number): boolean {
     const v = this.vcpuInfo(id);
-    return v !== null && v.bytes[VCPU_INFO_UPCALL_PENDING] !== 0;
+    return v !== null && v[VCPU_INFO_UPCALL_PENDING] !== 0;
   }
 
   /** SCHEDOP_block's "re-enable event delivery" (evtchn_upcall_mask is PV-only otherwise). */
   clearUpcallMask(id: number): void {
     const v = this.vcpuInfo(id);
-    if (v) v.bytes[VCPU_INFO_UPCALL_MASK] = 0;
+    if (v) v[VCPU_INFO_UPCALL_MASK] = 0;
   }
 
   // ---- time ----
@@ -255,7 +244,7 @@ export class SharedInfo {
     if (id < XEN_LEGACY_MAX_VCPUS) write(this.page, id * VCPU_INFO_SIZE + VCPU_INFO_TIME);
     if (this.registered[id] !== null) {
       const v = this.vcpuInfo(id);
-      if (v) write(v.bytes, VCPU_INFO_TIME);
+      if (v) write(v, VCPU_INFO_TIME);
     }
     const gva = this.timeArea[id];
     if (gva !== null && gva !== undefined) {

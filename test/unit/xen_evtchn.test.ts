@@ -85,7 +85,7 @@ test("masked ports stay pending without an upcall; unmask re-raises (steps 3–5
   assert.equal(vcpus[0].injected, [0x40]);
   // Linux's HVM pattern: guest clears the mask itself, sees pending, re-masks, calls unmask.
   vcpus[0].injected.length = 0;
-  sh.vcpuInfo(0)!.bytes.fill(0, 0, 16); // guest serviced upcall_pending and pending_sel
+  sh.vcpuInfo(0)!.fill(0, 0, 16); // guest serviced upcall_pending and pending_sel
   sh.setMask(p, true);
   assert.is(ev.unmask(p), 0);
   assert.equal(vcpus[0].injected, [0x40]);

@@ -310,7 +310,7 @@ test("timers: VIRQ_TIMER via singleshot and set_timer_op raises the upcall on it
   assert.equal(v1.injected, [0xf3]);
   assert.ok(m.xen.shinfo.isPending(port));
   // A deadline in the past with the future flag: fires now, returns 0 (current Xen).
-  m.xen.shinfo.vcpuInfo(1)!.bytes.fill(0, 0, 16);
+  m.xen.shinfo.vcpuInfo(1)!.fill(0, 0, 16);
   m.xen.shinfo.clearPending(port);
   put(m, ARG, 16, [[0, 8, 5n], [8, 4, 1]]);
   assert.is(rc(m, v1, HC.vcpu_op, 8, 1, ARG), 0n);
@@ -356,9 +356,9 @@ test("sched_op: yield, block, poll, shutdown (reason, code), suspend cancelled",
   const v = m.vcpus[0];
   assert.equal(call(m, v, HC.sched_op, 0, 0).out, { result: 0n, yield: true });
   assert.equal(call(m, v, HC.sched_op, 1, 0).out, { block: true, untilNs: null });
-  m.xen.shinfo.vcpuInfo(0)!.bytes[0] = 1;
+  m.xen.shinfo.vcpuInfo(0)![0] = 1;
   assert.equal(call(m, v, HC.sched_op, 1, 0).out, { result: 0n }, "an upcall is pending: no sleep");
-  m.xen.shinfo.vcpuInfo(0)!.bytes[0] = 0;
+  m.xen.shinfo.vcpuInfo(0)![0] = 0;
   // poll on an IPI port: pending → 0; not pending → block until the timeout.
   put(m, ARG, 8, [[0, 4, 0]]);
   rc(m, v, HC.event_channel_op, 7, ARG);

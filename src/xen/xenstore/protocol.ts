@@ -82,7 +82,8 @@ export function bytes(s: string): Uint8Array {
   return out;
 }
 
-/** "a\0b\0" -> ["a", "b"]: NUL-terminated strings; `n` of them required, trailing bytes refused. */
+/** "a\0b\0" -> ["a", "b"]: the first `n` NUL-terminated strings (fewer is EINVAL;
+ * anything after them is ignored, as xenstored does). */
 function strings(payload: Uint8Array, n: number): string[] {
   const out: string[] = [];
   let start = 0;

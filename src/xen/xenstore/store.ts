@@ -298,7 +298,7 @@ export class XenStore {
 
   /** Forget a client's watches and open transactions (XS_RESET_WATCHES does watches only). */
   resetConn(conn: XsConn): void {
-    this.watches = this.watches.filter((w) => w.conn !== conn);
+    this.resetWatches(conn);
     for (const [id, t] of this.txs) if (t.conn === conn) this.txs.delete(id);
   }
 
@@ -375,19 +375,11 @@ export class XenStore {
   // ---- operations (conn = caller; txId 0 = none) ----
 
   read(conn: XsConn, txId: number, path: string): Uint8Array {
-    return this.op(() => {
-      const t = this.txFor(conn, txId);
-      const abs = canonicalPath(conn.dom, path);
-      this.touch(t, abs);
-      const n = lookup(t ? t.tree : this.tree, abs);
-      if (!n) throw new XsError("ENOENT");
-      if (!access(conn.dom, n.perms).read) throw new XsError("EACCES");
-      return n.value;
-    });
+    return this.op(() => this.readableNode(conn, txId, path).value);
   }
 
   directory(conn: XsConn, txId: number, path: string): string[] {
-    return this.op(() => [...this.dirNode(conn, txId, path).children.keys()]);
+    return this.op(() => [...this.readableNode(conn, txId, path).children.keys()]);
   }
 
   /** DIRECTORY_PART: the node generation and the children list from byte offset `offset`
@@ -401,7 +393,7 @@ export class XenStore {
     budget: number,
   ): { gen: number; names: string[]; done: boolean } {
     return this.op(() => {
-      const n = this.dirNode(conn, txId, path);
+      const n = this.readableNode(conn, txId, path);
       const names: string[] = [];
       let pos = 0;
       let used = 0;
@@ -419,7 +411,8 @@ export class XenStore {
     });
   }
 
-  private dirNode(conn: XsConn, txId: number, path: string): XsNode {
+  /** The node at path as `conn` sees it (in its transaction), if it may read it. */
+  private readableNode(conn: XsConn, txId: number, path: string): XsNode {
     const t = this.txFor(conn, txId);
     const abs = canonicalPath(conn.dom, path);
     this.touch(t, abs);
@@ -430,7 +423,7 @@ export class XenStore {
   }
 
   getPerms(conn: XsConn, txId: number, path: string): XsPerm[] {
-    return this.op(() => [...this.dirNode(conn, txId, path).perms]);
+    return this.op(() => [...this.readableNode(conn, txId, path).perms]);
   }
 
   write(conn: XsConn, txId: number, path: string, value: Uint8Array): void {
