@@ -83,6 +83,12 @@ export class Runstates {
     }
   }
 
+  /** Soft reset: the guest's areas are forgotten; accounting goes on. */
+  forgetAreas(): void {
+    for (const r of this.rs) r.area = null;
+    this.updateFlag = false;
+  }
+
   save(): RunstateState {
     return {
       updateFlag: this.updateFlag,

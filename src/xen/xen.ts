@@ -332,6 +332,7 @@ export class Xen {
     this.shinfo.reset();
     this.gnttab.reset();
     this.timers.reset();
+    this.runstate.forgetAreas();
     for (const i of [HVM_PARAM_CALLBACK_IRQ, HVM_PARAM_CONSOLE_EVTCHN, HVM_PARAM_STORE_EVTCHN])
       this.params.set(i, 0n);
     this.store.rm(this.store.toolstack, 0, `/local/domain/${this.config.domid}`);

@@ -576,6 +576,31 @@ test("hypercall page: stubs for VMCALL or VMMCALL, ud2 at iret, #GP on a bad add
   assert.equal(amd.mem.read(gpa + 5, 3), new Uint8Array([0x0f, 0x01, 0xd9]));
 });
 
+test("softReset: ports, callback, shared_info and areas forgotten; rings set up again", () => {
+  const m = testMachine();
+  const v = m.vcpus[0];
+  put(m, ARG, 24, [[0, 2, DOMID_SELF], [4, 4, 0], [8, 8, 0], [16, 8, 0x40]]);
+  rc(m, v, HC.memory_op, 7, ARG);
+  put(m, ARG, 16, [[0, 2, DOMID_SELF], [4, 4, 0], [8, 8, (2n << 56n) | 0xf3n]]);
+  rc(m, v, HC.hvm_op, 0, ARG);
+  put(m, ARG, 8, [[0, 4, 0]]);
+  rc(m, v, HC.event_channel_op, 7, ARG);
+  put(m, ARG, 8, [[0, 8, BUF]]);
+  rc(m, v, HC.vcpu_op, 5, 0, ARG);
+  const storePort = m.xen.params.get(2);
+  m.xen.softReset();
+  assert.is(m.xen.shinfo.gfn, null);
+  assert.is(m.xen.params.get(0), 0n);
+  assert.is(v.callback.vector, 0);
+  assert.is(m.xen.params.get(2), storePort, "the store port is allocated again, lowest free");
+  assert.is(m.xen.evtchn.port(Number(storePort))?.type, "interdomain");
+  assert.is(m.xen.evtchn.port(3), undefined, "the guest's IPI port is gone");
+  m.mem.fill(BUF, 48, 0xee);
+  m.xen.setRunstate(0, 2);
+  assert.is(m.mem.readU8(BUF), 0xee, "the runstate area is no longer written");
+  assert.is(new TextDecoder().decode(m.xen.store.read(m.xen.store.toolstack, 0, "/local/domain/1/name")), "xpvh");
+});
+
 test("save/restore: a fresh Xen with the same config continues where the old one stopped", () => {
   const m = testMachine();
   const v = m.vcpus[0];
