@@ -1,7 +1,11 @@
 // `npm run bench`: prints every benchmark's figures as a table. Record notable
 // runs in bench/RESULTS.md with the date and the machine.
+//   npm run bench                 every section
+//   npx tsx bench/run.ts cpu      only the CPU workloads (xpvh and v86)
+//   npx tsx bench/run.ts alu      only the workloads whose name contains "alu"
 import { cpus } from "node:os";
 import { nullHypercall, type Figure } from "./hypercall.js";
+import { cpuBench, cpuFigures, cpuTable, WORKLOADS } from "./cpu.js";
 
 const only = process.argv[2];
 const figures: Figure[] = [];
@@ -17,6 +21,16 @@ async function section(name: string, fn: () => Promise<Figure[]>): Promise<void>
 
 await section("hypercall", async () => [await nullHypercall(1_000_000)]);
 
+// The CPU section answers to "cpu" and to any workload name (bench_alu, alu, ...).
+let cpuComparison = "";
+const cpuOnly = only && !"cpu".includes(only) && WORKLOADS.some((w) => w.name.includes(only)) ? only : undefined;
+await section(cpuOnly ? `cpu ${only}` : "cpu", async () => {
+  const rows = await cpuBench(cpuOnly, (s) => process.stderr.write(`bench: ${s}\n`));
+  cpuComparison = cpuTable(rows);
+  return cpuFigures(rows);
+});
+
 const fmt = (v: number) => (Number.isNaN(v) ? "-" : v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(2));
 console.log(`xpvh benchmarks — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, node ${process.version}`);
 for (const f of figures) console.log(`${f.name.padEnd(48)} ${fmt(f.value).padStart(14)} ${f.unit.padEnd(10)} ${f.note ?? ""}`);
+if (cpuComparison) console.log(`\n${cpuComparison}`);

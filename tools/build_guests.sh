@@ -42,3 +42,11 @@ build port_e9   32 lib/xen32.S port_e9.S
 build halt_dead 32 lib/xen32.S halt_dead.S
 build hello64   64 lib/long_mode.S lib/xen64.S hello64.S
 build nullcall  64 lib/long_mode.S lib/xen64.S nullcall.S
+
+# CPU benchmark guests (bench/cpu.ts): 32-bit, so that peers without long mode
+# (v86) run the same images through their multiboot header.
+build bench_alu    32 lib/xen32.S bench_lib.S bench_alu.S
+build bench_mem    32 lib/xen32.S bench_lib.S bench_mem.S
+build bench_paged  32 lib/xen32.S bench_lib.S bench_paged.S
+build bench_call   32 lib/xen32.S bench_lib.S bench_call.S
+build bench_string 32 lib/xen32.S bench_lib.S bench_string.S
