@@ -10,6 +10,13 @@ import { setVendorAmd } from "./cpu/cpuid";
 import { decode } from "./cpu/decode";
 import { insnLen, invalid } from "./cpu/decode";
 import { mode64, longActive } from "./cpu/state";
+import { lapicReset, lapicInjectVector, lapicNextDeadline as lapicDeadline, lapicDeliverMsi } from "./apic/lapic";
+import { pciInit as gpexInit } from "./pci/gpex";
+import { virtioAdd as addVirtio, virtioConfigChanged, virtioTakeKick } from "./virtio/pci_transport";
+import { virtqPop as popChain, virtqPush, virtqPending } from "./virtio/queue";
+import { setNeedsReset } from "./virtio/common_cfg";
+import { physRead as physReadMem, physWrite as physWriteMem } from "./mem/phys";
+import { CTL_ARG1, DEV_OFF, DEV_REC_SIZE, DEVREC_KIND } from "./layout";
 
 /** Called once after the host filled the control block's machine configuration. */
 export function init(amd: i32): void {
@@ -17,6 +24,7 @@ export function init(amd: i32): void {
   refreshRamConfig();
   setVendorAmd(amd != 0);
   tlbFlushAll();
+  lapicReset();
 }
 
 /** Runs up to `budget` instructions; returns an EXIT_* reason (details in the control block). */
@@ -83,3 +91,85 @@ export function decodeLength(): i32 {
 }
 
 export { mode64 };
+
+// ---------------------------------------------------------------------------
+// Local APIC, PCI and virtio (assembly/apic, pci, virtio).
+
+/** Raises `vector` in the LAPIC as a fixed edge interrupt (Xen per-vCPU upcall vectors). */
+export function injectVector(vector: i32): void {
+  lapicInjectVector(vector as u32);
+}
+
+/** Delivers an MSI (address low dword, data) to the LAPIC. */
+export function deliverMsi(addr: i32, data: i32): void {
+  lapicDeliverMsi(addr as u32, data as u32);
+}
+
+/** 1 with the LAPIC timer's deadline (raw TSC, the CTL_TSC_BASE domain) in
+ * CTL_RET0, or 0 when the timer cannot interrupt. Also kept in CTL_LAPIC_DEADLINE. */
+export function lapicNextDeadline(): i32 {
+  return lapicDeadline();
+}
+
+/** Puts the local APIC in its power-on state (init() does this too). */
+export function resetLapic(): void {
+  lapicReset();
+}
+
+/** Empties PCI bus 0 and places the GPEX host bridge; reads CTL_ECAM_BASE/SIZE. */
+export function pciInit(): void {
+  gpexInit();
+}
+
+/** Makes PCI slot `slot` a virtio device (see virtio/pci_transport.ts). */
+export function virtioAdd(slot: i32, type: i32, queues: i32, queueMax: i32, featLo: i32, featHi: i32, cfgLen: i32): i32 {
+  return addVirtio(slot as u32, type as u32, queues as u32, queueMax as u32, featLo as u32, featHi as u32, cfgLen as u32);
+}
+
+/** Next available chain of a queue: head, -1 (none) or -2 (ring broken; device needs reset). */
+export function virtqPop(slot: i32, queue: i32): i32 {
+  return popChain(slot as u32, queue as u32);
+}
+
+/** Available chains not yet taken. */
+export function virtqAvail(slot: i32, queue: i32): i32 {
+  return virtqPending(slot as u32, queue as u32) as i32;
+}
+
+/** Returns a chain to the driver with `len` bytes written; interrupts unless suppressed. */
+export function completeUsed(slot: i32, queue: i32, head: i32, len: i32): i32 {
+  return virtqPush(slot as u32, queue as u32, head as u32, len as u32);
+}
+
+/** The next pending virtqueue kick as slot << 8 | queue, or -1. */
+export function takeKick(): i32 {
+  return virtioTakeKick();
+}
+
+/** The host rewrote a device's configuration: bump config_generation, interrupt. */
+export function configChanged(slot: i32): void {
+  virtioConfigChanged(slot as u32);
+}
+
+/** The host found a guest protocol error of its own (e.g. a malformed request header
+ * it cannot answer): DEVICE_NEEDS_RESET. */
+export function deviceNeedsReset(slot: i32): void {
+  if ((slot as u32) < 32 && load<u32>(DEV_OFF + (slot as u32) * DEV_REC_SIZE + DEVREC_KIND) == 2) setNeedsReset(slot as u32);
+}
+
+/** Physical access as a CPU would make it (RAM, LAPIC, ECAM, BARs), for the host's
+ * debugger/monitor and the device tests: gpa in CTL_ARG0, 1/2/4/8 bytes; the
+ * value read goes to CTL_RET0, the value written comes from CTL_ARG1. Must not
+ * cross a page. Returns 0, or -1 for a bad size or a page crossing. */
+export function physRead(size: i32): i32 {
+  const gpa = load<u64>(CTL_OFF + CTL_ARG0);
+  if ((size != 1 && size != 2 && size != 4 && size != 8) || (gpa & 0xfff) + (size as u64) > 0x1000) return -1;
+  store<u64>(CTL_OFF + CTL_RET0, physReadMem(gpa, size));
+  return 0;
+}
+export function physWrite(size: i32): i32 {
+  const gpa = load<u64>(CTL_OFF + CTL_ARG0);
+  if ((size != 1 && size != 2 && size != 4 && size != 8) || (gpa & 0xfff) + (size as u64) > 0x1000) return -1;
+  physWriteMem(gpa, size, load<u64>(CTL_OFF + CTL_ARG1));
+  return 0;
+}

@@ -22,6 +22,16 @@
 // @ts-ignore: decorator
 @inline export const DEV_SIZE: u32 = 0x80000; // bytes reserved for device models
 // @ts-ignore: decorator
+@inline export const DEV_REC_SIZE: u32 = 0x1000; // one PCI function's record in DEV_OFF (layout: DEVREC_* below)
+// @ts-ignore: decorator
+@inline export const DEV_SLOTS: u32 = 0x20; // PCI functions on bus 0 (device numbers 0-31, function 0); slot 0 is the host bridge
+// @ts-ignore: decorator
+@inline export const VQ_CHAIN_OFF: u32 = 0xa0000; // scatter-gather list of the chain virtqPop() returned: VQ_CHAIN_MAX x {u64 gpa, u32 len, u32 flags}
+// @ts-ignore: decorator
+@inline export const VQ_CHAIN_MAX: u32 = 0x400; // most segments in one chain (direct + indirect); longer chains are a device error
+// @ts-ignore: decorator
+@inline export const PCI_DECODE_OFF: u32 = 0xa4000; // decoded BAR ranges: 64 x {u64 base, u64 end, u32 slot, u32 bar, u64 pad}
+// @ts-ignore: decorator
 @inline export const AS_DATA_OFF: u32 = 0x100000; // AssemblyScript static data and stub heap start here (--memoryBase)
 // @ts-ignore: decorator
 @inline export const FRAME_TABLE_OFF: u32 = 0x400000; // guest RAM page -> linear frame table (u32 per guest page, 0 = not backed yet)
@@ -114,6 +124,16 @@
 // @ts-ignore: decorator
 @inline export const CTL_OVERLAY_COUNT: u32 = 0x128; // u32 overlay pages in use
 // @ts-ignore: decorator
+@inline export const CTL_NOTIFY_SLOT: u32 = 0x180; // u32 PCI slot of the virtqueue kick that caused EXIT_VIRTIO_NOTIFY
+// @ts-ignore: decorator
+@inline export const CTL_NOTIFY_QUEUE: u32 = 0x184; // u32 its queue index
+// @ts-ignore: decorator
+@inline export const CTL_VQ_SEGS: u32 = 0x188; // u32 segments in the chain the last virtqPop() returned (at VQ_CHAIN_OFF)
+// @ts-ignore: decorator
+@inline export const CTL_VQ_ERROR: u32 = 0x18c; // u32 VQERR_* of the last virtqueue call that failed
+// @ts-ignore: decorator
+@inline export const CTL_LAPIC_DEADLINE: u32 = 0x190; // u64 TSC (CTL_TSC_BASE domain) at which the LAPIC timer interrupts; all-ones = not armed
+// @ts-ignore: decorator
 @inline export const CTL_OVERLAY_TABLE: u32 = 0x200; // overlay table: 256 x {u64 gfn, u32 frame, u32 pad}
 // @ts-ignore: decorator
 @inline export const CTL_OVERLAY_MAX: u32 = 0x100; // overlay entries
@@ -203,6 +223,100 @@
 @inline export const CPU_X87_PRIVATE: u32 = 0x600; // x87 working state (f64 stack etc.), 256 B
 // @ts-ignore: decorator
 @inline export const CPU_MTRR_VAR: u32 = 0x700; // u64 x 32 variable/fixed MTRRs
+
+// device record of one PCI function (DEV_OFF + slot * DEV_REC_SIZE + ...)
+// @ts-ignore: decorator
+@inline export const DEVREC_CFG: u32 = 0x0; // 256 B type-0 configuration header + capabilities, as the guest reads it
+// @ts-ignore: decorator
+@inline export const DEVREC_WMASK: u32 = 0x100; // 256 B guest-writable bits of the configuration space
+// @ts-ignore: decorator
+@inline export const DEVREC_COMMON: u32 = 0x200; // 64 B virtio_pci_common_cfg image (virtio 1.x 4.1.4.3)
+// @ts-ignore: decorator
+@inline export const DEVREC_KIND: u32 = 0x240; // u32 0 empty, 1 host bridge, 2 virtio
+// @ts-ignore: decorator
+@inline export const DEVREC_VIRTIO_ID: u32 = 0x244; // u32 virtio device type (1 net, 2 block, 3 console)
+// @ts-ignore: decorator
+@inline export const DEVREC_DEV_FEATURES: u32 = 0x248; // u64 features the device offers
+// @ts-ignore: decorator
+@inline export const DEVREC_DRV_FEATURES: u32 = 0x250; // u64 features the driver accepted
+// @ts-ignore: decorator
+@inline export const DEVREC_NUM_QUEUES: u32 = 0x258; // u32
+// @ts-ignore: decorator
+@inline export const DEVREC_QUEUE_MAX: u32 = 0x25c; // u32 largest queue size the device accepts
+// @ts-ignore: decorator
+@inline export const DEVREC_MSIX_COUNT: u32 = 0x260; // u32 MSI-X table entries
+// @ts-ignore: decorator
+@inline export const DEVREC_ISR: u32 = 0x264; // u32 ISR status (bit 0 queue, bit 1 config), read-to-clear
+// @ts-ignore: decorator
+@inline export const DEVREC_RESET_GEN: u32 = 0x268; // u32 incremented by every device reset: completions of older requests are dropped
+// @ts-ignore: decorator
+@inline export const DEVREC_KICKS: u32 = 0x26c; // u32 bit per queue kicked since the host last took it
+// @ts-ignore: decorator
+@inline export const DEVREC_DEVCFG_LEN: u32 = 0x270; // u32 bytes of device-specific configuration
+// @ts-ignore: decorator
+@inline export const DEVREC_GUEST_ERRORS: u32 = 0x274; // u32 count of guest protocol errors (bad descriptors, ring indices)
+// @ts-ignore: decorator
+@inline export const DEVREC_MSIX_CAP: u32 = 0x278; // u32 config-space offset of the MSI-X capability (0 = none)
+// @ts-ignore: decorator
+@inline export const DEVREC_PCICFG_CAP: u32 = 0x27c; // u32 config-space offset of the virtio PCI-config access capability (0 = none)
+// @ts-ignore: decorator
+@inline export const DEVREC_BAR_SIZE: u32 = 0x280; // 6 x u32 BAR sizes in bytes (0 = unused; the upper half of a 64-bit BAR is 0)
+// @ts-ignore: decorator
+@inline export const DEVREC_QUEUES: u32 = 0x300; // 8 queues x 64 B (VQ_* fields)
+// @ts-ignore: decorator
+@inline export const DEVREC_QUEUE_SIZE: u32 = 0x40; // bytes per queue record
+// @ts-ignore: decorator
+@inline export const DEVREC_MAX_QUEUES: u32 = 0x8; // queues per device
+// @ts-ignore: decorator
+@inline export const DEVREC_DEVCFG: u32 = 0x500; // 256 B device-specific configuration (virtio_blk_config, virtio_net_config ...), written by the host
+// @ts-ignore: decorator
+@inline export const DEVREC_MSIX: u32 = 0x600; // MSI-X table: DEVREC_MSIX_MAX x 16 B {addr lo, addr hi, data, vector control}
+// @ts-ignore: decorator
+@inline export const DEVREC_MSIX_MAX: u32 = 0x10; // MSI-X vectors per device
+// @ts-ignore: decorator
+@inline export const DEVREC_PBA: u32 = 0x700; // MSI-X pending bit array (u64)
+// @ts-ignore: decorator
+@inline export const VQ_SIZE: u32 = 0x0; // u16 queue size the driver chose
+// @ts-ignore: decorator
+@inline export const VQ_MSIX: u32 = 0x2; // u16 MSI-X vector, 0xffff = none
+// @ts-ignore: decorator
+@inline export const VQ_ENABLE: u32 = 0x4; // u16
+// @ts-ignore: decorator
+@inline export const VQ_DESC: u32 = 0x8; // u64 descriptor table gpa
+// @ts-ignore: decorator
+@inline export const VQ_DRIVER: u32 = 0x10; // u64 available ring gpa
+// @ts-ignore: decorator
+@inline export const VQ_DEVICE: u32 = 0x18; // u64 used ring gpa
+// @ts-ignore: decorator
+@inline export const VQ_LAST_AVAIL: u32 = 0x20; // u16 next available-ring entry the device takes (free-running)
+// @ts-ignore: decorator
+@inline export const VQ_USED_IDX: u32 = 0x22; // u16 the device's used->idx (free-running)
+// @ts-ignore: decorator
+@inline export const VQ_INFLIGHT: u32 = 0x24; // u32 chains taken and not yet completed
+
+// virtqueue chain segments (VQ_CHAIN_OFF + i * 16) and errors
+// @ts-ignore: decorator
+@inline export const VQSEG_GPA: u32 = 0x0; // u64 guest-physical address of the buffer (all of it is RAM)
+// @ts-ignore: decorator
+@inline export const VQSEG_LEN: u32 = 0x8; // u32 bytes
+// @ts-ignore: decorator
+@inline export const VQSEG_FLAGS: u32 = 0xc; // u32 bit 0 = device-writable
+// @ts-ignore: decorator
+@inline export const VQERR_NONE: u32 = 0x0;
+// @ts-ignore: decorator
+@inline export const VQERR_RING: u32 = 0x1; // ring address not RAM, or avail->idx moved by more than the queue size
+// @ts-ignore: decorator
+@inline export const VQERR_HEAD: u32 = 0x2; // head or next index out of range
+// @ts-ignore: decorator
+@inline export const VQERR_LOOP: u32 = 0x3; // chain longer than the queue (a loop)
+// @ts-ignore: decorator
+@inline export const VQERR_BUFFER: u32 = 0x4; // buffer outside RAM or length overflow
+// @ts-ignore: decorator
+@inline export const VQERR_INDIRECT: u32 = 0x5; // bad indirect table (size, nesting, feature not negotiated)
+// @ts-ignore: decorator
+@inline export const VQERR_TOO_LONG: u32 = 0x6; // more than VQ_CHAIN_MAX segments
+// @ts-ignore: decorator
+@inline export const VQERR_STATE: u32 = 0x7; // queue not enabled / device not live / bad completion
 
 // exit reasons returned by run()
 // @ts-ignore: decorator

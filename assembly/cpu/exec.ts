@@ -45,7 +45,7 @@ import { cpuid } from "./cpuid";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
 import { insnCount, addInsns, markEntry, tscNow, setInsnCount } from "./tsc";
 import { outOfFrames } from "../mem/phys";
-import { lapicPendingVector, lapicAccept } from "../apic/lapic";
+import { lapicPendingVector, lapicAccept, lapicTick, lapicCheckAt } from "../apic/lapic";
 import { pendingExit, clearPendingExit } from "../virtio/notify";
 
 let exitReason: u32 = 0;
@@ -132,6 +132,7 @@ function recordExitInsn(): void {
 export function run(budget: i32): u32 {
   loadState();
   markEntry();
+  lapicTick(tscNow()); // the TSC may have moved while the host waited: fire an expired timer first
   if (load<u32>(CTL_OFF + CTL_EXIT_REASON) == EXIT_IO && load<u32>(CTL_OFF + CTL_IO_WRITE) == 0) ioInReady = true;
   exitReason = 0;
   intrPending = true;
@@ -167,6 +168,7 @@ export function run(budget: i32): u32 {
       if (!mode64) setRip(nextRip & 0xffffffff);
     }
     addInsns(1);
+    if (insnCount >= lapicCheckAt) lapicTick(tscNow());
     if (exitReason != 0) break;
     if (pendingExit != 0) { exitReason = pendingExit; clearPendingExit(); break; }
     if (outOfFrames) { exitReason = EXIT_OUT_OF_MEMORY; break; }

@@ -11,6 +11,11 @@ export const TLB_LOG_OFF = 0x50000; // indices of filled TLB slots, so a flush t
 export const TLB_LOG_MAX = 0x4000; // log capacity; past it a flush clears everything
 export const DEV_OFF = 0x80000; // device models: PCI config spaces, MSI-X tables, virtqueue state (512 KiB)
 export const DEV_SIZE = 0x80000; // bytes reserved for device models
+export const DEV_REC_SIZE = 0x1000; // one PCI function's record in DEV_OFF (layout: DEVREC_* below)
+export const DEV_SLOTS = 0x20; // PCI functions on bus 0 (device numbers 0-31, function 0); slot 0 is the host bridge
+export const VQ_CHAIN_OFF = 0xa0000; // scatter-gather list of the chain virtqPop() returned: VQ_CHAIN_MAX x {u64 gpa, u32 len, u32 flags}
+export const VQ_CHAIN_MAX = 0x400; // most segments in one chain (direct + indirect); longer chains are a device error
+export const PCI_DECODE_OFF = 0xa4000; // decoded BAR ranges: 64 x {u64 base, u64 end, u32 slot, u32 bar, u64 pad}
 export const AS_DATA_OFF = 0x100000; // AssemblyScript static data and stub heap start here (--memoryBase)
 export const FRAME_TABLE_OFF = 0x400000; // guest RAM page -> linear frame table (u32 per guest page, 0 = not backed yet)
 
@@ -58,6 +63,11 @@ export const CTL_FAULT_CODE = 0x10c; // u32
 export const CTL_LAST_RIP = 0x110; // u64 RIP of the instruction that caused the exit
 export const CTL_INSN_BYTES = 0x118; // 16 bytes: first bytes of that instruction (for diagnostics)
 export const CTL_OVERLAY_COUNT = 0x128; // u32 overlay pages in use
+export const CTL_NOTIFY_SLOT = 0x180; // u32 PCI slot of the virtqueue kick that caused EXIT_VIRTIO_NOTIFY
+export const CTL_NOTIFY_QUEUE = 0x184; // u32 its queue index
+export const CTL_VQ_SEGS = 0x188; // u32 segments in the chain the last virtqPop() returned (at VQ_CHAIN_OFF)
+export const CTL_VQ_ERROR = 0x18c; // u32 VQERR_* of the last virtqueue call that failed
+export const CTL_LAPIC_DEADLINE = 0x190; // u64 TSC (CTL_TSC_BASE domain) at which the LAPIC timer interrupts; all-ones = not armed
 export const CTL_OVERLAY_TABLE = 0x200; // overlay table: 256 x {u64 gfn, u32 frame, u32 pad}
 export const CTL_OVERLAY_MAX = 0x100; // overlay entries
 
@@ -104,6 +114,55 @@ export const CPU_NMI_PENDING = 0x31c; // u32
 export const CPU_FXSAVE = 0x400; // 512 B FXSAVE image: x87 control/status, MXCSR @+0x18, ST @+0x20, XMM @+0xa0
 export const CPU_X87_PRIVATE = 0x600; // x87 working state (f64 stack etc.), 256 B
 export const CPU_MTRR_VAR = 0x700; // u64 x 32 variable/fixed MTRRs
+
+// device record of one PCI function (DEV_OFF + slot * DEV_REC_SIZE + ...)
+export const DEVREC_CFG = 0x0; // 256 B type-0 configuration header + capabilities, as the guest reads it
+export const DEVREC_WMASK = 0x100; // 256 B guest-writable bits of the configuration space
+export const DEVREC_COMMON = 0x200; // 64 B virtio_pci_common_cfg image (virtio 1.x 4.1.4.3)
+export const DEVREC_KIND = 0x240; // u32 0 empty, 1 host bridge, 2 virtio
+export const DEVREC_VIRTIO_ID = 0x244; // u32 virtio device type (1 net, 2 block, 3 console)
+export const DEVREC_DEV_FEATURES = 0x248; // u64 features the device offers
+export const DEVREC_DRV_FEATURES = 0x250; // u64 features the driver accepted
+export const DEVREC_NUM_QUEUES = 0x258; // u32
+export const DEVREC_QUEUE_MAX = 0x25c; // u32 largest queue size the device accepts
+export const DEVREC_MSIX_COUNT = 0x260; // u32 MSI-X table entries
+export const DEVREC_ISR = 0x264; // u32 ISR status (bit 0 queue, bit 1 config), read-to-clear
+export const DEVREC_RESET_GEN = 0x268; // u32 incremented by every device reset: completions of older requests are dropped
+export const DEVREC_KICKS = 0x26c; // u32 bit per queue kicked since the host last took it
+export const DEVREC_DEVCFG_LEN = 0x270; // u32 bytes of device-specific configuration
+export const DEVREC_GUEST_ERRORS = 0x274; // u32 count of guest protocol errors (bad descriptors, ring indices)
+export const DEVREC_MSIX_CAP = 0x278; // u32 config-space offset of the MSI-X capability (0 = none)
+export const DEVREC_PCICFG_CAP = 0x27c; // u32 config-space offset of the virtio PCI-config access capability (0 = none)
+export const DEVREC_BAR_SIZE = 0x280; // 6 x u32 BAR sizes in bytes (0 = unused; the upper half of a 64-bit BAR is 0)
+export const DEVREC_QUEUES = 0x300; // 8 queues x 64 B (VQ_* fields)
+export const DEVREC_QUEUE_SIZE = 0x40; // bytes per queue record
+export const DEVREC_MAX_QUEUES = 0x8; // queues per device
+export const DEVREC_DEVCFG = 0x500; // 256 B device-specific configuration (virtio_blk_config, virtio_net_config ...), written by the host
+export const DEVREC_MSIX = 0x600; // MSI-X table: DEVREC_MSIX_MAX x 16 B {addr lo, addr hi, data, vector control}
+export const DEVREC_MSIX_MAX = 0x10; // MSI-X vectors per device
+export const DEVREC_PBA = 0x700; // MSI-X pending bit array (u64)
+export const VQ_SIZE = 0x0; // u16 queue size the driver chose
+export const VQ_MSIX = 0x2; // u16 MSI-X vector, 0xffff = none
+export const VQ_ENABLE = 0x4; // u16
+export const VQ_DESC = 0x8; // u64 descriptor table gpa
+export const VQ_DRIVER = 0x10; // u64 available ring gpa
+export const VQ_DEVICE = 0x18; // u64 used ring gpa
+export const VQ_LAST_AVAIL = 0x20; // u16 next available-ring entry the device takes (free-running)
+export const VQ_USED_IDX = 0x22; // u16 the device's used->idx (free-running)
+export const VQ_INFLIGHT = 0x24; // u32 chains taken and not yet completed
+
+// virtqueue chain segments (VQ_CHAIN_OFF + i * 16) and errors
+export const VQSEG_GPA = 0x0; // u64 guest-physical address of the buffer (all of it is RAM)
+export const VQSEG_LEN = 0x8; // u32 bytes
+export const VQSEG_FLAGS = 0xc; // u32 bit 0 = device-writable
+export const VQERR_NONE = 0x0;
+export const VQERR_RING = 0x1; // ring address not RAM, or avail->idx moved by more than the queue size
+export const VQERR_HEAD = 0x2; // head or next index out of range
+export const VQERR_LOOP = 0x3; // chain longer than the queue (a loop)
+export const VQERR_BUFFER = 0x4; // buffer outside RAM or length overflow
+export const VQERR_INDIRECT = 0x5; // bad indirect table (size, nesting, feature not negotiated)
+export const VQERR_TOO_LONG = 0x6; // more than VQ_CHAIN_MAX segments
+export const VQERR_STATE = 0x7; // queue not enabled / device not live / bad completion
 
 // exit reasons returned by run()
 export const EXIT_NONE = 0x0;

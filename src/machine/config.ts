@@ -1,5 +1,7 @@
 // The machine description: what the CLI parses into and what the library API
 // takes. Plain data, no behaviour beyond defaults and validation.
+import type { BlockBackend } from "../backends/block/block_backend.js";
+import type { NetBackend } from "../backends/net/net_backend.js";
 
 /** The `xenpvh` machine's memory-map properties (../shared/seeds/xenpvh-machine.rst).
  * Addresses and sizes are byte counts; all stay below 2^53. */
@@ -28,6 +30,9 @@ export interface DriveConfig {
   file?: string;
   /** In-memory image (library API / browser). */
   data?: Uint8Array;
+  /** Any block backend (library API / browser: an HttpRangeBlock under an
+   * OverlayBlock); wins over `file` and `data`. */
+  backend?: BlockBackend;
   format: "raw";
   interface: "virtio" | "xen" | "none";
   readonly: boolean;
@@ -40,6 +45,8 @@ export interface NetdevConfig {
   id: string;
   type: "hubport" | "socket" | "dgram" | "user" | "none";
   options: Record<string, string>;
+  /** A ready backend (library API / browser); wins over type and options. */
+  backend?: NetBackend;
 }
 
 export interface DeviceConfig {
