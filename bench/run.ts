@@ -3,7 +3,8 @@
 //   npm run bench                 every section
 //   npx tsx bench/run.ts cpu      only the CPU workloads (xpvh and v86)
 //   npx tsx bench/run.ts alu      only the workloads whose name contains "alu"
-import { cpus } from "node:os";
+// XPVH_BENCH_REPEAT=N: best of N runs per CPU figure (default 2).
+import { cpus, loadavg } from "node:os";
 import { nullHypercall, type Figure } from "./hypercall.js";
 import { cpuBench, cpuFigures, cpuTable, WORKLOADS } from "./cpu.js";
 
@@ -25,12 +26,13 @@ await section("hypercall", async () => [await nullHypercall(1_000_000)]);
 let cpuComparison = "";
 const cpuOnly = only && !"cpu".includes(only) && WORKLOADS.some((w) => w.name.includes(only)) ? only : undefined;
 await section(cpuOnly ? `cpu ${only}` : "cpu", async () => {
-  const rows = await cpuBench(cpuOnly, (s) => process.stderr.write(`bench: ${s}\n`));
+  const repeat = Math.max(1, Number(process.env.XPVH_BENCH_REPEAT ?? 2) || 1);
+  const rows = await cpuBench(cpuOnly, (s) => process.stderr.write(`bench: ${s}\n`), repeat);
   cpuComparison = cpuTable(rows);
   return cpuFigures(rows);
 });
 
 const fmt = (v: number) => (Number.isNaN(v) ? "-" : v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(2));
-console.log(`xpvh benchmarks — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, node ${process.version}`);
+console.log(`xpvh benchmarks — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 for (const f of figures) console.log(`${f.name.padEnd(48)} ${fmt(f.value).padStart(14)} ${f.unit.padEnd(10)} ${f.note ?? ""}`);
 if (cpuComparison) console.log(`\n${cpuComparison}`);
