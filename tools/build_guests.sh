@@ -50,3 +50,10 @@ build bench_mem    32 lib/xen32.S bench_lib.S bench_mem.S
 build bench_paged  32 lib/xen32.S bench_lib.S bench_paged.S
 build bench_call   32 lib/xen32.S bench_lib.S bench_call.S
 build bench_string 32 lib/xen32.S bench_lib.S bench_string.S
+
+# CPU test guests (test/unit/cpu_guests.test.ts): self-checking, one PASS/FAIL
+# line per check. Without Xen they print on port 0xE9 and exit through
+# isa-debug-exit, so QEMU can run them as an oracle (lib/cpu_test.S).
+build cpu_pf    64 lib/long_mode.S lib/xen64.S lib/cpu_test.S cpu_pf.S
+build cpu_exc   64 lib/long_mode.S lib/xen64.S lib/cpu_test.S cpu_exc.S
+build cpu_ring3 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S cpu_ring3.S

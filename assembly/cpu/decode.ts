@@ -5,7 +5,7 @@ import {
   rip, mode64, codeDefault32, gpr, segBase, ES, CS, SS, DS, FS, GS,
 } from "./state";
 import { faulted, raiseGP } from "./fault";
-import { codePage, codeOff, fetchByte } from "./mmu";
+import { codePage, codeOff, fetchByte, setStackRef } from "./mmu";
 
 // Immediate kinds in the opcode table (bits 1..4 of an entry; bit 0 = has ModRM).
 // @ts-ignore: decorator
@@ -141,6 +141,7 @@ export function decode(): void {
   pfxOpsize = false; pfxAdsize = false; pfxRep = 0; pfxLock = false;
   segOvr = -1; rex = 0; rexW = false; invalid = false; insnLen = 0;
   imm = 0; imm2 = 0; isMem = false;
+  setStackRef(false);
 
   fetchStart = codeLinear(rip);
   fast = (fetchStart & ~(0xfff as u64)) == codePage && ((fetchStart as u32) & 0xfff) <= 4096 - 15;
@@ -305,6 +306,7 @@ function decodeImm(kind: u32): void {
 
 /** Linear address of the memory operand (segment base applied, wrapped to the mode). */
 export function eaLinear(): u64 {
+  setStackRef(eaSeg == SS);
   if (mode64) {
     if (eaSeg >= FS) return eaOff + segBase(eaSeg);
     return eaOff;
@@ -314,6 +316,7 @@ export function eaLinear(): u64 {
 
 /** Linear address of `off` in segment `seg` (string instructions, stack). */
 export function linearOf(seg: i32, off: u64): u64 {
+  setStackRef(seg == SS);
   if (mode64) return seg >= FS ? off + segBase(seg) : off;
   return (off + segBase(seg)) & 0xffffffff;
 }

@@ -11,7 +11,7 @@ import {
   rip, nextRip, setRip, setNextRip, cpl, mode64, gpr, setGpr, gpr32, setGprSized, updateMode, saveRipToState,
   loadRipFromState, segSel, segOff, cr0, codeDefault32,
   RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, CS, SS, DS, ES, FS, GS,
-  F_CF, F_IF, F_DF, F_AC, F_TF, F_IOPL, F_ZF, CR0_PE, CR0_EM, CR0_TS,
+  F_CF, F_IF, F_DF, F_AC, F_TF, F_IOPL, F_ZF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
 } from "./state";
 import {
   eflags, getEflags, setEflags, flushFlags, getCF, testCC, setLazy, LF_LOGIC, sizeMask, getZF,
@@ -157,7 +157,7 @@ export function run(budget: i32): u32 {
     decode();
     if (!faulted) {
       setNextRip(rip + (insnLen as u64));
-      if (invalid) raiseUD();
+      if (invalid || (pfxLock && !lockAllowed())) raiseUD();
       else execute();
     }
     if (faulted) {
@@ -324,6 +324,7 @@ function grp45(): void {
       const sz = stackOpSize(opsize);
       const t = readRM(sz);
       if (faulted) return;
+      if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the fault is the CALL's
       push(nextRip, sz);
       if (faulted) return;
       setNextRip(t);
@@ -342,6 +343,7 @@ function grp45(): void {
     case 4: { // JMP near indirect
       const t = readRM(mode64 ? 8 : opsize);
       if (faulted) return;
+      if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the fault is the JMP's
       setNextRip(t);
       return;
     }
@@ -624,7 +626,10 @@ function execOneByte(op: u32): void {
       return;
     }
     case 0x9a: if (mode64) { raiseUD(); return; } farJump(imm2 as u32, imm, true, opsize); return;
-    case 0x9b: fwait(); return;
+    case 0x9b: // WAIT/FWAIT: #NM only when both MP and TS are set
+      if ((cr0() & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) { raise(NM, 0, false); return; }
+      fwait();
+      return;
     case 0x9c: { // PUSHF
       const sz = stackOpSize(opsize);
       push((getEflags() & 0xfcffff) as u64, sz); // VM and RF read as 0
@@ -670,9 +675,10 @@ function execOneByte(op: u32): void {
     case 0xc1: grp2(opsize, imm as u32); return;
     case 0xc2: case 0xc3: { // RET near
       const sz = stackOpSize(opsize);
-      const t = pop(sz);
+      const t = peek(sz, 0);
       if (faulted) return;
-      if (op == 0xc2) setStackPointer(stackPointer() + (imm & 0xffff));
+      if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the RET faults, RSP unchanged
+      setStackPointer(stackPointer() + (sz as u64) + (op == 0xc2 ? imm & 0xffff : 0));
       setNextRip(t);
       return;
     }
@@ -785,6 +791,26 @@ function execOneByte(op: u32): void {
     return;
   }
   raiseUD();
+}
+
+/** LOCK is allowed only on the read-modify-write instructions with a memory
+ * destination (SDM vol. 2, LOCK); anywhere else it is #UD, before any access. */
+function lockAllowed(): bool {
+  if (!isMem) return false;
+  const op = opcode;
+  const r = regf & 7;
+  if (op < 0x40) return (op & 7) < 2 && (op & 0x38) != 0x38; // ADD OR ADC SBB AND SUB XOR r/m, r
+  switch (op) {
+    case 0x80: case 0x81: case 0x82: case 0x83: return r != 7; // not CMP
+    case 0x86: case 0x87: return true; // XCHG
+    case 0xf6: case 0xf7: return r == 2 || r == 3; // NOT NEG
+    case 0xfe: case 0xff: return r < 2; // INC DEC
+    case 0x1ab: case 0x1b3: case 0x1bb: return true; // BTS BTR BTC r/m, r
+    case 0x1ba: return r >= 5; // BTS BTR BTC r/m, imm8
+    case 0x1b0: case 0x1b1: case 0x1c0: case 0x1c1: return true; // CMPXCHG XADD
+    case 0x1c7: return r == 1; // CMPXCHG8B/16B
+  }
+  return false;
 }
 
 function afterSoftInt(): void {

@@ -10,7 +10,7 @@ import { getEflags, setEflags } from "./flags";
 import {
   faulted, faultVector, faultCode, faultHasCode, faultAddr, clearFault, raise, GP, PF, DF, NP, TS_,
 } from "./fault";
-import { read64, write64, write32, setAccessPrivilege, selectTlbForCpl } from "./mmu";
+import { read64, write64, write32, setAccessPrivilege, selectTlbForCpl, setStackRef } from "./mmu";
 import { readDescriptor, descLo, descAttr, loadCodeSegment, tssStack } from "./segment";
 
 // @ts-ignore: decorator
@@ -118,9 +118,11 @@ function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64):
     const frame: u64 = hasCode ? 48 : 40;
     const top = rsp - frame;
     let p = top;
+    setStackRef(true); // a non-canonical stack is #SS
     if (hasCode) { write64(p, code); p += 8; }
     write64(p, retRip); write64(p + 8, oldCs); write64(p + 16, oldFlags);
     write64(p + 24, oldRsp); write64(p + 32, oldSs);
+    setStackRef(false);
     if (faulted) { selectTlbForCpl(); return; }
     if (newCpl != (oldCpl as u32)) setSeg(SS, newCpl, 0, 0, (newCpl << 5) | 0x10093);
     loadCodeSegment(sel, newCpl);

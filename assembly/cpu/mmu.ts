@@ -14,7 +14,7 @@ import {
   cr0, cr4, efer, cpl, mode64, longActive, pagingOn,
   CR0_WP, CR4_PAE, CR4_PSE, EFER_NXE,
 } from "./state";
-import { raisePF, raiseGP, faulted } from "./fault";
+import { raisePF, raise, faulted, GP, SS_ } from "./fault";
 import { frameOff, physRead, physWrite } from "../mem/phys";
 
 // @ts-ignore: decorator
@@ -23,6 +23,10 @@ import { frameOff, physRead, physWrite } from "../mem/phys";
 @inline const ARRAY_BYTES: u32 = TLB_ENTRIES * 16;
 // @ts-ignore: decorator
 @inline const ADDR_MASK: u64 = 0x000ffffffffff000;
+/** Address bits of paging entries above MAXPHYADDR (46, CPUID 0x80000008 in
+ * cpuid.ts): reserved, a #PF with RSVD when set (SDM vol. 3, 4.5.4). */
+// @ts-ignore: decorator
+@inline const RSVD_ABOVE_MAXPHYADDR: u64 = 0x000fc00000000000;
 
 // Access kinds.
 // @ts-ignore: decorator
@@ -31,6 +35,18 @@ import { frameOff, physRead, physWrite } from "../mem/phys";
 @inline export const A_WRITE: i32 = 1;
 // @ts-ignore: decorator
 @inline export const A_EXEC: i32 = 2;
+
+/** The access in progress goes through SS (stack operations, RBP/RSP-based
+ * operands, interrupt frames): a non-canonical address is #SS(0), not #GP(0)
+ * (SDM vol. 3, 6.15). Set per access by decode.ts and interrupt.ts. */
+let stackRef: bool = false;
+// @ts-ignore: decorator
+@inline export function setStackRef(v: bool): void { stackRef = v; }
+
+/** Raises the fault for a non-canonical linear address. */
+function nonCanonical(): void {
+  raise(stackRef ? SS_ : GP, 0, true);
+}
 
 /** TLB arrays for the current privilege (implicit supervisor accesses switch them). */
 export let tlbRead: usize = TLB_OFF;
@@ -68,13 +84,73 @@ export function tlbFlushAll(): void {
   }
   tlbLogCount = 0;
   codePage = 0xffffffffffffffff;
+  if (largeCount != 0) memory.fill(largeTable, 0, LARGE_SLOTS << 3);
+  largeCount = 0;
+  hugeCount = 0;
+  largeOverflow = false;
 }
 
-/** INVLPG: drop one page from every array. */
+/** INVLPG: drop the page containing `lin` from every array. For a large page
+ * that is every 4 KiB piece of it the TLB holds (SDM vol. 3, 4.10.4.1). */
 export function tlbFlushPage(lin: u64): void {
   const slot = (((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4;
   for (let a: u32 = 0; a < 4; a++) store<u64>(TLB_OFF + a * ARRAY_BYTES + slot, 0);
   if ((lin & PAGE_MASK) == codePage) codePage = 0xffffffffffffffff;
+  if (largeOverflow) { tlbFlushAll(); return; }
+  for (let i: u32 = 0; i < hugeCount; i++) {
+    const h = hugeTable + (i << 4);
+    if ((lin & ~load<u64>(h, 8)) == load<u64>(h)) { tlbFlushAll(); return; }
+  }
+  if (largeCount == 0) return;
+  const e = largeTable + ((((lin >> 21) as u32) & (LARGE_SLOTS - 1)) << 3);
+  if (load<u64>(e) != (lin >> 21) + 1) return;
+  store<u64>(e, 0);
+  largeCount--;
+  // The 512 pieces of a 2 MiB page sit in 512 consecutive slots of each array.
+  const base = lin & ~(0x1fffff as u64);
+  for (let p: u32 = 0; p < 512; p++) {
+    const page = base + ((p as u64) << 12);
+    const ps = (((page >> 12) as u32) & (TLB_ENTRIES - 1)) << 4;
+    for (let a: u32 = 0; a < 4; a++) {
+      const t = TLB_OFF + a * ARRAY_BYTES + ps;
+      if ((load<u64>(t) & PAGE_MASK) == page) store<u64>(t, 0);
+    }
+  }
+  codePage = 0xffffffffffffffff;
+}
+
+// Large pages with pieces in the TLB, so that INVLPG can find them: 2 MiB
+// pages in a direct-mapped table by 2 MiB frame of the linear address (entry =
+// (lin >> 21) + 1, 0 = free); 1 GiB and 4 MiB pages in a short list (base,
+// offset mask). Anything that does not fit sets largeOverflow, and INVLPG then
+// flushes everything until the next full flush.
+// @ts-ignore: decorator
+@inline const LARGE_SLOTS: u32 = 256;
+// @ts-ignore: decorator
+@inline const HUGE_MAX: u32 = 4;
+const largeTable: usize = memory.data(LARGE_SLOTS << 3);
+const hugeTable: usize = memory.data(HUGE_MAX << 4);
+let largeCount: u32 = 0;
+let hugeCount: u32 = 0;
+let largeOverflow: bool = false;
+
+function noteLargePage(lin: u64, mask: u64): void {
+  if (mask == 0x1fffff) {
+    const e = largeTable + ((((lin >> 21) as u32) & (LARGE_SLOTS - 1)) << 3);
+    const tag = (lin >> 21) + 1;
+    const cur = load<u64>(e);
+    if (cur == tag) return;
+    if (cur != 0) { largeOverflow = true; return; }
+    store<u64>(e, tag);
+    largeCount++;
+    return;
+  }
+  const base = lin & ~mask;
+  for (let i: u32 = 0; i < hugeCount; i++) if (load<u64>(hugeTable + (i << 4)) == base) return;
+  if (hugeCount == HUGE_MAX) { largeOverflow = true; return; }
+  store<u64>(hugeTable + (hugeCount << 4), base);
+  store<u64>(hugeTable + (hugeCount << 4), mask, 8);
+  hugeCount++;
 }
 
 function tlbFill(arr: usize, lin: u64, off: u32, nx: bool): void {
@@ -89,6 +165,8 @@ function tlbFill(arr: usize, lin: u64, off: u32, nx: bool): void {
 // Page walk
 
 let walkNx: bool = false;
+/** Offset mask of the page the last walk ended in (0xfff for 4 KiB pages). */
+let walkPageMask: u64 = 0xfff;
 
 /** Canonical in the 48-bit sense. */
 // @ts-ignore: decorator
@@ -100,6 +178,7 @@ let walkNx: bool = false;
  * address, or raises #PF (and returns 0) when the walk fails. */
 export function translate(lin: u64, acc: i32): u64 {
   walkNx = false;
+  walkPageMask = 0xfff;
   if (!pagingOn) return longActive ? lin : lin & 0xffffffff;
   const user = userAccess;
   const write = acc == A_WRITE;
@@ -139,6 +218,15 @@ export function translate(lin: u64, acc: i32): u64 {
         if (!nxe) { raisePF(lin, err | 9); return 0; } // reserved bit
         nx = true;
       }
+      // Reserved bits: above MAXPHYADDR; PS in a PML4E; 20:13 of a 2 MiB and
+      // 29:13 of a 1 GiB page's address (bit 12 is PAT). P|RSVD in the code.
+      let rsvd = RSVD_ABOVE_MAXPHYADDR;
+      if (level == 4) rsvd |= 0x80;
+      else if ((e & 0x80) != 0) {
+        if (level == 2) rsvd |= 0x1fe000;
+        else if (level == 3) rsvd |= 0x3fffe000;
+      }
+      if ((e & rsvd) != 0) { raisePF(lin, err | 9); return 0; }
       if ((e & 4) == 0) allowUser = false;
       if ((e & 2) == 0) allowWrite = false;
       const isLeaf = level == 1 || ((e & 0x80) != 0 && (level == 2 || (level == 3 && longActive)));
@@ -147,6 +235,7 @@ export function translate(lin: u64, acc: i32): u64 {
         leaf = e;
         const pageMask: u64 = ((1 as u64) << (shift as u64)) - 1;
         gpa = (e & ADDR_MASK & ~pageMask) | (lin & pageMask);
+        walkPageMask = pageMask;
         break;
       }
       if ((e & 0x20) == 0) physWrite(ea, 8, e | 0x20); // accessed
@@ -164,6 +253,7 @@ export function translate(lin: u64, acc: i32): u64 {
       leafAddr = pdeAddr;
       leaf = pde;
       gpa = (pde & 0xffc00000) | (((pde >> 13) & 0xff) << 32) | (lin & 0x3fffff);
+      walkPageMask = 0x3fffff;
     } else {
       if ((pde & 0x20) == 0) physWrite(pdeAddr, 4, pde | 0x20);
       const pteAddr = (pde & 0xfffff000) + (((lin >> 12) & 1023) << 2);
@@ -204,7 +294,7 @@ let walkDirty: bool = false;
  * (see lastMmioGpa), -2 after raising a fault. */
 export function linToOff(lin: u64, acc: i32): i64 {
   if (mode64 || longActive) {
-    if (!isCanonical(lin)) { raiseGP(0); return -2; }
+    if (!isCanonical(lin)) { nonCanonical(); return -2; }
   } else {
     lin &= 0xffffffff;
   }
@@ -217,6 +307,7 @@ export function linToOff(lin: u64, acc: i32): i64 {
   }
   const pageOff = base as u32;
   const ro = !pagingOn ? false : !walkWritable;
+  if (walkPageMask != 0xfff) noteLargePage(lin, walkPageMask);
   tlbFill(tlbRead, lin, pageOff, walkNx);
   if (acc == A_WRITE || (!ro && (!pagingOn || walkDirty))) {
     if (!ro) tlbFill(tlbWrite, lin, pageOff, walkNx);
@@ -247,8 +338,16 @@ export function lastMmioGpa(): u64 {
   return -1;
 }
 
+/** For an access that crosses a page: in long mode every byte must be
+ * canonical, which is checked before either page is translated. */
+function crossingCanonical(lin: u64, size: i32): bool {
+  if (longActive && !isCanonical(lin + ((size - 1) as u64))) { nonCanonical(); return false; }
+  return true;
+}
+
 function readSlow(lin: u64, size: i32): u64 {
   if (((lin as u32) & 0xfff) + (size as u32) > 4096) {
+    if (!crossingCanonical(lin, size)) return 0;
     // Split across pages: assemble byte by byte (both pages are checked first).
     let v: u64 = 0;
     for (let i = 0; i < size; i++) {
@@ -271,6 +370,7 @@ function readSlow(lin: u64, size: i32): u64 {
 function writeSlow(lin: u64, size: i32, v: u64): void {
   if (((lin as u32) & 0xfff) + (size as u32) > 4096) {
     // Probe both pages before writing anything, so a fault leaves memory intact.
+    if (!crossingCanonical(lin, size)) return;
     const first = linToOff(lin, A_WRITE);
     if (first == -2) return;
     const second = linToOff((lin | 0xfff) + 1, A_WRITE);
@@ -346,6 +446,7 @@ export function writeN(lin: u64, size: i32, v: u64): void {
  * instructions that must not fault halfway). */
 export function probeWrite(lin: u64, size: i32): void {
   if (writeHit(lin, size as u32) >= 0) return;
+  if (((lin as u32) & 0xfff) + (size as u32) > 4096 && !crossingCanonical(lin, size)) return;
   linToOff(lin, A_WRITE);
   if (!faulted && ((lin as u32) & 0xfff) + (size as u32) > 4096) linToOff((lin | 0xfff) + 1, A_WRITE);
 }

@@ -66,16 +66,19 @@ export function markAccessed(): void {
   setAccessPrivilege(wasUser);
 }
 
-/** MOV/POP to DS, ES, FS, GS or SS in protected mode. Returns false after a fault. */
-export function loadDataSegment(seg: i32, sel: u32): bool {
+/** MOV/POP to DS, ES, FS, GS or SS in protected mode. Returns false after a fault.
+ * `forCpl` is the privilege the SS checks use when it is not the current one
+ * (IRET and RET far to an outer ring load SS for the CPL they return to). */
+export function loadDataSegment(seg: i32, sel: u32, forCpl: i32 = -1): bool {
   const rpl = sel & 3;
+  const c: u32 = forCpl >= 0 ? forCpl as u32 : cpl as u32;
   if ((sel & 0xfffc) == 0) {
-    if (seg == SS && (!mode64 || rpl != (cpl as u32))) {
+    if (seg == SS && (!mode64 || rpl != c)) {
       raise(GP, 0, true);
       return false;
     }
     // A null selector: unusable segment (bit 16), DPL kept for SS (it carries the CPL).
-    const keep = seg == SS ? ((cpl as u32) << 5) | 0x10093 : 0x10000;
+    const keep = seg == SS ? (c << 5) | 0x10093 : 0x10000;
     setSeg(seg, sel, 0, 0, keep);
     if (seg == SS) updateMode();
     return true;
@@ -87,7 +90,7 @@ export function loadDataSegment(seg: i32, sel: u32): bool {
   const isCode = (type & 8) != 0;
   if ((attr & 0x10) == 0) { raise(GP, sel & 0xfffc, true); return false; }
   if (seg == SS) {
-    if (isCode || (type & 2) == 0 || rpl != (cpl as u32) || dpl != (cpl as u32)) {
+    if (isCode || (type & 2) == 0 || rpl != c || dpl != c) {
       raise(GP, sel & 0xfffc, true);
       return false;
     }

@@ -59,9 +59,10 @@ export function farReturn(opsz: i32, release: u64): void {
   const nss = (peek(sz, base + (sz as u64)) & 0xffff) as u32;
   if (faulted) return;
   const codeLo = descLo;
+  // SS first: it is checked against the new CPL, and a fault must leave CS alone.
+  if (!loadOuterStack(nss, rpl)) return;
   loadCodeSegmentRaw(sel, rpl, codeLo);
   updateMode();
-  if (!loadOuterStack(nss, rpl)) return;
   setStackPointer(nsp + release);
   setNextRip(off);
   clearDataSegmentsAbove(rpl);
@@ -79,7 +80,7 @@ function loadOuterStack(sel: u32, rpl: u32): bool {
     updateMode();
     return true;
   }
-  return loadDataSegment(SS, sel);
+  return loadDataSegment(SS, sel, rpl as i32);
 }
 
 /** After a return to an outer ring, data segments the new ring may not use become null. */
@@ -135,10 +136,11 @@ export function iret(opsz: i32): void {
     const nsp = peek(sz, 3 * (sz as u64));
     const nss = (peek(sz, 4 * (sz as u64)) & 0xffff) as u32;
     if (faulted) return;
+    // SS first: it is checked against the new CPL, and a fault must leave CS alone.
+    if (!loadOuterStack(nss, rpl)) return;
     loadCodeSegmentRaw(sel, rpl, codeLo);
     updateFlagsForIret(fl, sz, oldCpl);
     updateMode();
-    if (!loadOuterStack(nss, rpl)) return;
     if (mode64 || longActive) setGpr(RSP, sz == 8 ? nsp : nsp & 0xffffffff);
     else setStackPointer(nsp);
     if (outer) clearDataSegmentsAbove(rpl);
