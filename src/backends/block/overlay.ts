@@ -10,7 +10,7 @@ const CHUNK = 4096;
 export class OverlayBlock implements BlockBackend {
   readonly size: number;
   private readonly chunkMap = new Map<number, Uint8Array>();
-  /** Chunks whose base contents are still being read in. */
+  /** Chunks with a write still in progress (base contents being read in). */
   private readonly filling = new Map<number, Promise<void>>();
 
   constructor(private readonly base: BlockBackend, readonly readOnly = false) {
@@ -62,35 +62,26 @@ export class OverlayBlock implements BlockBackend {
   write(offset: number, src: Uint8Array): MaybePromise {
     if (this.readOnly) throw new BackendError("write to a read-only overlay");
     this.check(offset, src.length);
-    // Chunks written only in part need their base contents first.
-    const fills: Promise<void>[] = [];
+    if (src.length === 0) return;
     const first = Math.floor(offset / CHUNK);
     const last = Math.floor((offset + src.length - 1) / CHUNK);
-    for (let i = first; i <= last && src.length > 0; i++) {
-      const f = this.filling.get(i);
-      if (f) fills.push(f);
+    // Wait for earlier writes to the same chunks, and read in the base contents
+    // of chunks this write covers only in part.
+    const deps: Promise<void>[] = [];
+    const fresh: number[] = [];
+    for (let i = first; i <= last; i++) {
+      const prev = this.filling.get(i);
+      if (prev) deps.push(prev);
       if (this.chunkMap.has(i)) continue;
       const start = i * CHUNK;
       const len = Math.min(CHUNK, this.size - start);
-      const whole = offset <= start && offset + src.length >= start + len;
       const c = new Uint8Array(len);
-      if (!whole) {
-        const r = this.base.read(start, c);
-        if (r) {
-          const done = r.then(
-            () => void this.filling.delete(i),
-            (e) => {
-              // Could not read the base: forget the chunk, fail the write.
-              this.filling.delete(i);
-              this.chunkMap.delete(i);
-              throw e;
-            },
-          );
-          this.filling.set(i, done);
-          fills.push(done);
-        }
-      }
       this.chunkMap.set(i, c);
+      fresh.push(i);
+      if (offset > start || offset + src.length < start + len) {
+        const r = this.base.read(start, c);
+        if (r) deps.push(r);
+      }
     }
     const apply = () => {
       let pos = 0;
@@ -104,8 +95,22 @@ export class OverlayBlock implements BlockBackend {
         pos += n;
       }
     };
-    if (fills.length) return Promise.all(fills).then(apply);
-    apply();
+    if (deps.length === 0) {
+      apply();
+      return;
+    }
+    const done = Promise.all(deps).then(apply, (e) => {
+      // The base could not be read: forget the chunks this write created.
+      for (const i of fresh) this.chunkMap.delete(i);
+      throw e;
+    });
+    // Reads and later writes of these chunks wait for this write (never for its error).
+    const settled = done.catch(() => {});
+    for (let i = first; i <= last; i++) this.filling.set(i, settled);
+    void settled.then(() => {
+      for (let i = first; i <= last; i++) if (this.filling.get(i) === settled) this.filling.delete(i);
+    });
+    return done;
   }
 
   flush(): void {}
