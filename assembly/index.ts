@@ -2,7 +2,7 @@
 import "./imports";
 // layout in layout.ts. Numeric only; 64-bit values travel through the control block.
 import { CTL_OFF, CTL_ARG0, CTL_RET0, CTL_FAULT_VECTOR, CTL_FAULT_CODE } from "./layout";
-import { initCpu, run as runCpu, loadState, signalInterrupt } from "./cpu/exec";
+import { initCpu, run as runCpu, loadState, signalInterrupt, markHostDirty } from "./cpu/exec";
 import { refreshRamConfig, frameOff } from "./mem/phys";
 import { translate as walk, tlbFlushAll, setAccessPrivilege, selectTlbForCpl, isCanonical } from "./cpu/mmu";
 import { faulted, faultVector, faultCode, clearFault } from "./cpu/fault";
@@ -34,7 +34,7 @@ export function run(budget: i32): u32 {
 
 /** Re-reads CPU state the host edited (registers, CR3...) and drops the TLB. */
 export function stateChanged(): void {
-  loadState();
+  markHostDirty();
   tlbFlushAll();
 }
 
@@ -84,6 +84,7 @@ export function interruptPending(): void {
 /** Decodes the instruction at RIP and returns its length, or -1 (#UD / fault). */
 export function decodeLength(): i32 {
   loadState();
+  markHostDirty();
   clearFault();
   decode();
   if (faulted || invalid) { clearFault(); return -1; }

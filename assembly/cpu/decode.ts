@@ -212,6 +212,9 @@ export function decode(): void {
 
   if ((info & 1) != 0) {
     modrm = nextByte();
+    // C4/C5 with a register ModRM are VEX prefixes in 32-bit mode too (no AVX here);
+    // 0F 78/79 are VMREAD/VMWRITE or SSE4a: not implemented either.
+    if (((op == 0xc4 || op == 0xc5) && (modrm >> 6) == 3) || op == 0x178 || op == 0x179) { invalid = true; return; }
     decodeModrm();
   }
   const immKind = (info >> 1) & 0xf;

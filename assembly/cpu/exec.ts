@@ -129,13 +129,21 @@ function recordExitInsn(): void {
   store<u64>(CTL_OFF + CTL_LAST_RIP, rip);
 }
 
+/** The host edited CPU state (stateChanged()): reload it at the next run. */
+let hostDirty: bool = true;
+export function markHostDirty(): void { hostDirty = true; }
+
 export function run(budget: i32): u32 {
-  loadState();
+  // Between runs the host only touches GPRs (read in place) and the control
+  // block, unless it said otherwise: the cached state stays valid.
+  if (hostDirty) {
+    loadState();
+    hostDirty = false;
+  }
   markEntry();
   lapicTick(tscNow()); // the TSC may have moved while the host waited: fire an expired timer first
   if (load<u32>(CTL_OFF + CTL_EXIT_REASON) == EXIT_IO && load<u32>(CTL_OFF + CTL_IO_WRITE) == 0) ioInReady = true;
   exitReason = 0;
-  intrPending = true;
   if (halted) {
     if (!tryInterrupt()) {
       const r = (eflags & F_IF) != 0 || load<u32>(CPU_OFF + CPU_NMI_PENDING) != 0 ? EXIT_HLT : EXIT_DEAD;
