@@ -15,6 +15,7 @@ import {
   type XenPvhLayout,
 } from "./machine/config.js";
 import { NodePlatform } from "./platform/node.js";
+import { nodeDeviceBackends } from "./devices/node.js";
 import { machineConfig, type MachineOptions } from "./machine/options.js";
 
 export { machineConfig };
@@ -29,5 +30,5 @@ export { parseArgs } from "./cli/args.js";
 /** Creates a machine with the guest loaded (not yet running). Throws ConfigError
  * for a bad image or impossible options. */
 export async function createMachine(opts: MachineOptions | MachineConfig, platform?: Platform): Promise<Machine> {
-  return Machine.create(machineConfig(opts), platform ?? new NodePlatform());
+  return Machine.create(machineConfig(opts), platform ?? new NodePlatform(), nodeDeviceBackends());
 }

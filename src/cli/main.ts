@@ -7,6 +7,7 @@ import { ConfigError } from "../machine/config.js";
 import { Machine } from "../machine/machine.js";
 import { NodePlatform, packageRoot } from "../platform/node.js";
 import { attachStdio } from "../backends/console/stdio.js";
+import { nodeDeviceBackends } from "../devices/node.js";
 
 function readFile(path: string): Uint8Array {
   try {
@@ -40,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     config.kernel = readFile(packageRoot() + config.kernelName);
   }
   const platform = new NodePlatform();
-  const machine = await Machine.create(config, platform);
+  const machine = await Machine.create(config, platform, nodeDeviceBackends((m) => process.stderr.write(m + "\n")));
+  machine.onLog((m) => process.stderr.write(m + "\n"));
   const detach = attachStdio(machine, process.stdin, process.stdout);
   const exit = await machine.run();
   detach();

@@ -13,6 +13,8 @@ import { exitStatusOf, type ExitKind, type MachineExit } from "./exit.js";
 import { XenGlue } from "./xen_glue.js";
 import { registerDump } from "./dump.js";
 import type { Platform } from "../platform/platform.js";
+import { Devices, type DeviceBackends } from "../devices/devices.js";
+import { lapicDeadline } from "../devices/lapic.js";
 
 /** Instructions per run slice when nothing is due sooner (~1-2 ms of guest time). */
 const SLICE = 250_000;
@@ -26,6 +28,7 @@ export class Machine {
   readonly clock: GuestClock;
   private image: ElfImage;
   private xen!: XenGlue;
+  private devices!: Devices;
   private sinks: ConsoleSink[] = [];
   private result: MachineExit | null = null;
   private stopRequested = false;
@@ -39,14 +42,20 @@ export class Machine {
   }
 
   /** Builds the machine and loads the guest; bad configuration throws ConfigError. */
-  static async create(config: MachineConfig, platform: Platform): Promise<Machine> {
+  static async create(config: MachineConfig, platform: Platform, backends: DeviceBackends = {}): Promise<Machine> {
     validateLayout(config.layout);
     const image = parseElf(config.kernel, config.kernelName);
     const module = await platform.loadCore();
     const core = await Core.create(module, config.layout, { vendorAmd: config.cpuVendor === "amd" });
     const m = new Machine(core, config, platform, image);
+    m.devices = new Devices(core, config, platform, { log: (msg) => m.log(msg), ...backends });
     m.boot();
     return m;
+  }
+
+  /** The PCI devices (virtio models by id, for the host API). */
+  get pci(): Devices {
+    return this.devices;
   }
 
   /** Guest console output (the Xen console: console_io, the PV ring, port 0xE9). */
@@ -133,7 +142,8 @@ export class Machine {
           this.pendingReboot = false;
           this.reset();
         }
-        const deadline = this.xen.nextDeadline();
+        this.devices.poll();
+        const deadline = this.nextDeadline();
         const start = this.clock.sliceStart(c.insnCount);
         c.setCtl64(L.CTL_TSC_BASE, start);
         let budget = SLICE;
@@ -166,6 +176,7 @@ export class Machine {
       else throw e;
     }
     await this.xen.close();
+    await this.devices.close();
     return this.result!;
   }
 
@@ -189,7 +200,7 @@ export class Machine {
         return;
       }
       case L.EXIT_HLT:
-        await this.idle(this.xen.nextDeadline());
+        await this.idle(this.nextDeadline());
         return;
       case L.EXIT_DEAD:
         this.finish("dead", `xpvh: guest halted with interrupts disabled at ${this.where()}; nothing can wake it`, this.dump());
@@ -201,7 +212,7 @@ export class Machine {
         this.finish("out-of-memory", new OutOfGuestMemory().message, this.dump());
         return;
       case L.EXIT_VIRTIO_NOTIFY:
-        this.xen.deviceNotify();
+        this.devices.handleNotify();
         return;
       default:
         this.finish("internal-error", `xpvh: internal error: core exit ${reason} at ${this.where()}`, this.dump());
@@ -211,7 +222,7 @@ export class Machine {
   /** HLT with interrupts enabled: wait for the next timer or host event. */
   private async idle(deadline: number | null): Promise<void> {
     if (this.xen.eventPending() || this.stopRequested) return;
-    const timer = this.xen.nextDeadline();
+    const timer = this.nextDeadline();
     if (timer !== null && (deadline === null || timer < deadline)) deadline = timer;
     if (this.config.virtualClock) {
       if (deadline !== null) {
@@ -222,6 +233,7 @@ export class Machine {
     const ms = deadline === null ? 50 : Math.min(50, this.clock.msUntil(deadline));
     if (ms > 0) await this.platform.sleep(ms);
     this.xen.poll(this.clock.now());
+    this.devices.poll();
   }
 
   private portIo(): void {
@@ -249,7 +261,17 @@ export class Machine {
     c.setCtl32(L.CTL_POOL_NEXT, start);
     c.setCtl32(L.CTL_OVERLAY_COUNT, 0);
     c.ex.flushTlb();
+    this.devices.reset();
     this.boot();
+  }
+
+  /** The earliest timer (Xen or LAPIC) in guest TSC ticks, or null. */
+  private nextDeadline(): number | null {
+    const x = this.xen.nextDeadline();
+    const a = lapicDeadline(this.core);
+    if (x === null) return a;
+    if (a === null) return x;
+    return Math.min(x, a);
   }
 
   /** "rip=0x... (symbol+off)". */

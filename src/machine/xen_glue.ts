@@ -193,7 +193,5 @@ export class XenGlue {
     this.xen.requestShutdown(kind);
   }
 
-  deviceNotify(): void {}
-
   async close(): Promise<void> {}
 }
