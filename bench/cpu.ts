@@ -202,10 +202,12 @@ export interface Row {
   errors: string[];
 }
 
-/** The figure of a run in the workload's unit. */
-export function rate(w: Workload, r: Run | undefined): number {
+/** The figure of a run in the workload's unit, over wall seconds or (`cpu`) over
+ * the CPU seconds the process used, which other load on the machine disturbs less. */
+export function rate(w: Workload, r: Run | undefined, cpu = false): number {
   if (!r) return NaN;
-  return w.unit === "GB/s" ? r.bytes / r.secs / 1e9 : r.instructions / r.secs / 1e6;
+  const secs = cpu ? r.cpuSecs : r.secs;
+  return w.unit === "GB/s" ? r.bytes / secs / 1e9 : r.instructions / secs / 1e6;
 }
 
 /** Best (fastest) of `repeat` runs; a failure ends the attempts and is recorded. */
@@ -269,8 +271,8 @@ export function cpuFigures(rows: Row[]): Figure[] {
   return figs;
 }
 
-/** The comparison table (markdown). */
-export function cpuTable(rows: Row[]): string {
+/** The comparison table (markdown); `cpu`: the figures over CPU seconds. */
+export function cpuTable(rows: Row[], cpu = false): string {
   const f = (v: number) => (Number.isNaN(v) ? "-" : v >= 100 ? Math.round(v).toString() : v >= 10 ? v.toFixed(1) : v.toFixed(2));
   const lines = [
     "| workload | unit | xpvh | v86 (JIT) | v86 (JIT, same run) | v86 (no JIT) | xpvh / v86 no-JIT |",
@@ -278,10 +280,10 @@ export function cpuTable(rows: Row[]): string {
   ];
   for (const row of rows) {
     const w = row.workload;
-    const x = rate(w, row.xpvh);
-    const nj = rate(w, row.v86NoJit);
+    const x = rate(w, row.xpvh, cpu);
+    const nj = rate(w, row.v86NoJit, cpu);
     lines.push(
-      `| ${w.name} | ${w.unit} | ${f(x)} | ${f(rate(w, row.v86Jit))} | ${f(rate(w, row.v86JitSame))} | ${f(nj)} | ${Number.isNaN(x / nj) ? "-" : (x / nj).toFixed(2)} |`,
+      `| ${w.name} | ${w.unit} | ${f(x)} | ${f(rate(w, row.v86Jit, cpu))} | ${f(rate(w, row.v86JitSame, cpu))} | ${f(nj)} | ${Number.isNaN(x / nj) ? "-" : (x / nj).toFixed(2)} |`,
     );
   }
   return lines.join("\n");

@@ -28,7 +28,7 @@ const cpuOnly = only && !"cpu".includes(only) && WORKLOADS.some((w) => w.name.in
 await section(cpuOnly ? `cpu ${only}` : "cpu", async () => {
   const repeat = Math.max(1, Number(process.env.XPVH_BENCH_REPEAT ?? 2) || 1);
   const rows = await cpuBench(cpuOnly, (s) => process.stderr.write(`bench: ${s}\n`), repeat);
-  cpuComparison = cpuTable(rows);
+  cpuComparison = `${cpuTable(rows)}\n\nThe same over the CPU seconds the process used (less disturbed by other load):\n\n${cpuTable(rows, true)}`;
   return cpuFigures(rows);
 });
 
