@@ -57,3 +57,9 @@ build bench_string 32 lib/xen32.S bench_lib.S bench_string.S
 build cpu_pf    64 lib/long_mode.S lib/xen64.S lib/cpu_test.S cpu_pf.S
 build cpu_exc   64 lib/long_mode.S lib/xen64.S lib/cpu_test.S cpu_exc.S
 build cpu_ring3 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S cpu_ring3.S
+
+# Device test guests (test/unit/virtio_guests.test.ts): PCI enumeration through
+# ECAM and a virtio-blk driver with MSI-X. Without Xen they also run on QEMU
+# microvm,pcie=on (same ECAM and MMIO window as xenpvh's defaults).
+build pci_enum   64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S pci_enum.S
+build virtio_blk 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S virtio_blk.S

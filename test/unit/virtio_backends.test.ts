@@ -176,7 +176,7 @@ test("net/socket: a raw peer speaking QEMU's framing interoperates", async () =>
   const port = (srv.address() as net.AddressInfo).port;
   const got: Buffer[] = [];
   srv.on("connection", (c) => {
-    c.on("data", (d) => got.push(d));
+    c.on("data", (d: Buffer) => got.push(d));
     const f = Buffer.from(pattern(20, 9));
     const hdr = Buffer.alloc(4);
     hdr.writeUInt32BE(f.length);
