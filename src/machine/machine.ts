@@ -5,6 +5,8 @@ import * as L from "../core/layout.gen.js";
 import { GuestMemoryError } from "../core/guest_memory.js";
 import { parseElf, symbolize, type ElfImage } from "../loader/elf.js";
 import { loadPvh } from "../loader/pvh.js";
+import { RESET_REG_PORT, SLEEP_CONTROL_PORT } from "../loader/acpi/fadt.js";
+import { SLP_TYP_S5 } from "../loader/acpi/dsdt.js";
 import { validateLayout, type MachineConfig } from "./config.js";
 import { setPvhEntryState } from "./entry_state.js";
 import { XEN_HYPERCALL_MSR } from "../xen/hypercall_page.js";
@@ -243,7 +245,8 @@ export class Machine {
     if (c.ctl32(L.CTL_IO_WRITE)) {
       const v = c.ctl32(L.CTL_IO_DATA);
       if (port === 0xe9 || port === 0x12) this.emit(Uint8Array.of(v & 0xff));
-      else if (port === 0xcf9 && (v & 4) !== 0) this.onShutdown("reboot", 0); // FADT reset register
+      else if (port === RESET_REG_PORT && (v & 4) !== 0) this.onShutdown("reboot", 0); // FADT reset register
+      else if (port === SLEEP_CONTROL_PORT && (v & 0x20) !== 0 && ((v >> 2) & 7) === SLP_TYP_S5) this.onShutdown("poweroff", 0);
       return;
     }
     // Reads: Xen answers 0xE9 on the debug port; nothing else is there.

@@ -124,6 +124,13 @@ export function integer(value: number | bigint): Aml {
   return Uint8Array.of(QWORD_PREFIX, ...le(8));
 }
 
+/** Package of up to 255 elements (§20.2.5.4 DefPackage: PackageOp PkgLength NumElements). */
+export function package_(...elements: Aml[]): Aml {
+  if (elements.length > 255) throw new Error("AML package with more than 255 elements");
+  const body = cat([elements.length], ...elements);
+  return cat([0x12], pkgLength(body.length), body);
+}
+
 /** String constant: ASCII 0x01-0x7F, NUL terminated. */
 export function string(text: string): Aml {
   const codes = [...text].map((c) => c.charCodeAt(0));

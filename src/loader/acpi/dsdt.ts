@@ -20,6 +20,7 @@
 
 import type { XenPvhLayout } from "../../machine/config.js";
 import {
+  package_,
   and,
   arg,
   cat,
@@ -126,10 +127,15 @@ function pciHostBridge(layout: XenPvhLayout): Aml {
   );
 }
 
+/** The sleep type value for S5 in \\_S5 and in sleep control register writes. */
+export const SLP_TYP_S5 = 5;
+
 export function buildDsdt(layout: XenPvhLayout, vcpus: number): Uint8Array {
   const sb: Aml[] = processorDevices(vcpus);
   if (layout.pciEcamSize > 0) sb.push(pciHostBridge(layout));
-  const aml = cat(scope("\\_SB", ...sb));
+  // \_S5: the soft-off sleep type; Linux powers off by writing SLP_TYP=5|SLP_EN to
+  // the FADT's sleep control register, which the machine turns into a poweroff.
+  const aml = cat(scope("\\_SB", ...sb), name("\\_S5", package_(integer(SLP_TYP_S5), integer(0))));
   const { bytes } = newSdt("DSDT", DSDT_REVISION, SDT_HEADER_BYTES + aml.length);
   bytes.set(aml, SDT_HEADER_BYTES);
   return sealSdt(bytes);

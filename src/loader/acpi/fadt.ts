@@ -22,6 +22,8 @@ export const FADT_ARM_BOOT_ARCH = 129; // u16
 export const FADT_MINOR_VERSION = 131; // u8
 export const FADT_X_FIRMWARE_CTRL = 132; // u64
 export const FADT_X_DSDT = 140; // u64
+export const FADT_SLEEP_CONTROL_REG = 244; // GAS, hardware-reduced sleep (§4.8.3.7)
+export const FADT_SLEEP_STATUS_REG = 256; // GAS
 export const FADT_HYPERVISOR_VENDOR_IDENTITY = 268; // u64
 
 /** Flags bits (Table 5.10). */
@@ -42,6 +44,11 @@ export const GAS_ACCESS_BYTE = 1;
  * port I/O exit handler must implement it. */
 export const RESET_REG_PORT = 0xcf9;
 export const RESET_REG_VALUE = 6;
+/** The hardware-reduced sleep control and status registers (one byte each):
+ * SLP_TYP in bits 4:2 and SLP_EN in bit 5 of a control write; the machine
+ * powers off on SLP_TYP = 5 (\_S5). */
+export const SLEEP_CONTROL_PORT = 0x600;
+export const SLEEP_STATUS_PORT = 0x601;
 
 export function buildFadt(dsdtGpa: number): Uint8Array {
   const { bytes, view } = newSdt("FACP", FADT_REVISION, FADT_BYTES);
@@ -56,6 +63,12 @@ export function buildFadt(dsdtGpa: number): Uint8Array {
   bytes[FADT_RESET_REG + 3] = GAS_ACCESS_BYTE;
   view.setBigUint64(FADT_RESET_REG + 4, BigInt(RESET_REG_PORT), true);
   bytes[FADT_RESET_VALUE] = RESET_REG_VALUE;
+  for (const [off, port] of [[FADT_SLEEP_CONTROL_REG, SLEEP_CONTROL_PORT], [FADT_SLEEP_STATUS_REG, SLEEP_STATUS_PORT]]) {
+    bytes[off] = GAS_SYSTEM_IO;
+    bytes[off + 1] = 8;
+    bytes[off + 3] = GAS_ACCESS_BYTE;
+    view.setBigUint64(off + 4, BigInt(port), true);
+  }
   bytes[FADT_MINOR_VERSION] = FADT_MINOR_REVISION;
   view.setBigUint64(FADT_X_FIRMWARE_CTRL, 0n, true);
   view.setBigUint64(FADT_X_DSDT, BigInt(dsdtGpa), true);
