@@ -60,6 +60,9 @@ export let sfFtz: bool = false;
 export let sfDaz: bool = false;
 /** UE unmasked: tiny results raise UE even when exact, and FTZ does not apply. */
 export let sfUeUnmasked: bool = false;
+/** The last rounding increased the magnitude (the x87 reports it in C1). */
+export let sfRoundedUp: bool = false;
+export function sfSetRoundedUp(v: bool): void { sfRoundedUp = v; }
 
 /** Loads the rounding mode and DAZ/FTZ/UM from an MXCSR value and clears the flags. */
 export function sfBegin(mxcsr: u32): void {
@@ -80,12 +83,14 @@ export function sfBeginX87(rc: u32, ueMasked: bool): void {
 }
 
 export function sfRaise(f: u32): void { sfFlags |= f; }
+export function sfSetFlags(f: u32): void { sfFlags = f; }
+export function sfSetRound(rc: u32): void { sfRound = rc; }
 
 // ---------------------------------------------------------------------------
 // Bit helpers
 
 // @ts-ignore: decorator
-@inline function jam(a: u64, dist: i32): u64 {
+@inline export function jam(a: u64, dist: i32): u64 {
   if (dist <= 0) return a;
   if (dist >= 63) return a != 0 ? 1 : 0;
   return (a >> (dist as u64)) | ((a << ((64 - dist) as u64)) != 0 ? 1 : 0);
@@ -144,6 +149,10 @@ let bSign: bool = false;
 let bExp: i32 = 0;
 let bSig: u64 = 0;
 
+/** Loads operand slots for the cores (softfloat80.ts feeds extended values in). */
+export function sfSetA(sign: bool, exp: i32, sig: u64): void { aSign = sign; aExp = exp; aSig = sig; }
+export function sfSetB(sign: bool, exp: i32, sig: u64): void { bSign = sign; bExp = exp; bSig = sig; }
+
 // Classes.
 // @ts-ignore: decorator
 @inline const C_ZERO: i32 = 0;
@@ -199,7 +208,7 @@ function unpack64(x: u64, intoB: bool): i32 {
 
 /** Rounds sig (leading one at bit 62, or below for tiny values) * 2^(exp - BIAS)
  * to the format (fracBits 23 or 52) in the current mode; returns the bits. */
-function roundPack(sign: bool, exp: i32, sig: u64, fracBits: u32): u64 {
+export function roundPack(sign: bool, exp: i32, sig: u64, fracBits: u32): u64 {
   const expBits: u64 = fracBits == 23 ? 8 : 11;
   const maxExp: i32 = fracBits == 23 ? 0xfd : 0x7fd;
   const shift: u64 = (62 - fracBits) as u64;
@@ -207,6 +216,7 @@ function roundPack(sign: bool, exp: i32, sig: u64, fracBits: u32): u64 {
   const half: u64 = (roundMask + 1) >> 1;
   const signBit: u64 = sign ? (1 as u64) << (fracBits as u64 + expBits) : 0;
   const rm = sfRound;
+  sfRoundedUp = false;
   let inc: u64 = half;
   if (rm != RC_NEAR) inc = rm == (sign ? RC_DOWN : RC_UP) ? roundMask : 0;
   if ((exp as u32) >= (maxExp as u32)) {
@@ -222,6 +232,7 @@ function roundPack(sign: bool, exp: i32, sig: u64, fracBits: u32): u64 {
     } else if (exp > maxExp || sig + inc >= 0x8000000000000000) {
       sfFlags |= SF_OE | SF_PE;
       const inf: u64 = ((((1 as u64) << expBits) - 1) << (fracBits as u64)) | signBit;
+      sfRoundedUp = inc != 0;
       return inc == 0 ? inf - 1 : inf;
     }
   }
@@ -229,6 +240,7 @@ function roundPack(sign: bool, exp: i32, sig: u64, fracBits: u32): u64 {
   let s = (sig + inc) >> shift;
   if (roundBits != 0) sfFlags |= SF_PE;
   if (rm == RC_NEAR && roundBits == half) s &= ~(1 as u64);
+  sfRoundedUp = roundBits != 0 && s != (sig >> shift);
   if (s == 0) exp = 0;
   return signBit + ((exp as u64) << (fracBits as u64)) + s;
 }
@@ -241,13 +253,13 @@ function roundPack(sign: bool, exp: i32, sig: u64, fracBits: u32): u64 {
 // ---------------------------------------------------------------------------
 // Core operations on slots A and B (finite, non-zero). Result in z*.
 
-let zSign: bool = false;
-let zExp: i32 = 0;
-let zSig: u64 = 0;
+export let zSign: bool = false;
+export let zExp: i32 = 0;
+export let zSig: u64 = 0;
 /** The exact sum was zero. */
-let zZero: bool = false;
+export let zZero: bool = false;
 
-function addCore(): void {
+export function addCore(): void {
   zZero = false;
   let ea = aExp, eb = bExp;
   let sa = aSig >> 1, sb = bSig >> 1; // leading one at bit 61: room for the carry
@@ -271,7 +283,7 @@ function addCore(): void {
   zSign = sign;
 }
 
-function mulCore(bias: i32): void {
+export function mulCore(bias: i32): void {
   const lo = mul128(aSig, bSig);
   const hi = mulHi128;
   // Product in [2^124, 2^126).
@@ -304,7 +316,7 @@ function fromEstimate(q: u64, cmp: i32, exp: i32): void {
   return 0;
 }
 
-function divCore(bias: i32): void {
+export function divCore(bias: i32): void {
   let a = aSig >> 10; // 53-bit integers
   const b = bSig >> 10;
   let exp = aExp - bExp + bias - 62;
@@ -318,7 +330,7 @@ function divCore(bias: i32): void {
   zSign = aSign != bSign;
 }
 
-function sqrtCore(bias: i32): void {
+export function sqrtCore(bias: i32): void {
   let a = aSig >> 10;
   let t = aExp - bias + 10; // value = a * 2^t
   if ((t & 1) != 0) { a <<= 1; t--; }
@@ -513,7 +525,7 @@ export function sfI64ToF64(v: i64): u64 { return intToFloat(v, 52, BIAS64); }
 
 /** The magnitude of `sig * 2^(exp - bias)` rounded to an integer (mode `rm`);
  * returns 0xffffffffffffffff (and no flags) when it does not fit in 64 bits. */
-function roundToU64(sign: bool, exp: i32, sig: u64, bias: i32, rm: u32): u64 {
+export function roundToU64(sign: bool, exp: i32, sig: u64, bias: i32, rm: u32): u64 {
   const shift = bias - exp; // fraction bits in sig
   if (shift < 0) {
     if (shift < -1) return 0xffffffffffffffff;
@@ -529,6 +541,7 @@ function roundToU64(sign: bool, exp: i32, sig: u64, bias: i32, rm: u32): u64 {
   if (rm == RC_NEAR) up = rem > SIGN64 || (rem == SIGN64 && (ip & 1) != 0);
   else if (rm == RC_ZERO) up = false;
   else up = rm == (sign ? RC_DOWN : RC_UP);
+  sfRoundedUp = up;
   return up ? ip + 1 : ip;
 }
 
