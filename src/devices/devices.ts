@@ -12,7 +12,7 @@
 // and poll() runs.
 import type { Core } from "../core/core.js";
 import * as L from "../core/layout.gen.js";
-import { ConfigError, type DriveConfig, type MachineConfig, type NetdevConfig } from "../machine/config.js";
+import { ConfigError, type ChardevConfig, type DriveConfig, type MachineConfig, type NetdevConfig } from "../machine/config.js";
 import type { BlockBackend } from "../backends/block/block_backend.js";
 import { MemoryBlock } from "../backends/block/memory.js";
 import type { NetBackend } from "../backends/net/net_backend.js";
@@ -30,8 +30,8 @@ export interface DeviceBackends {
   openBlock?(drive: DriveConfig): BlockBackend;
   /** Netdevs other than hubport (socket, dgram, user). null: none available. */
   openNet?(netdev: NetdevConfig): NetBackend | null;
-  /** The chardev a virtconsole names. */
-  chardev?(id: string): CharBackend | null;
+  /** The chardev a virtconsole names (-chardev ...,id=). */
+  chardev?(chardev: ChardevConfig): CharBackend | null;
   log?(message: string): void;
 }
 
@@ -128,10 +128,14 @@ export class Devices {
           if (consolePorts.length > 1 && consoles === 1)
             this.ctx.log("xpvh: warning: virtio-serial-pci has a single port here; extra virtconsole/virtserialport devices are ignored");
           const chardev = port?.options.chardev;
+          const cc = chardev === undefined ? undefined : config.chardevs.find((c) => c.id === chardev);
+          if (chardev !== undefined && !cc) throw new ConfigError(`xpvh: -device virtconsole: chardev '${chardev}' not found`);
+          let backend: CharBackend | null | undefined;
           out.push({
             kind: "console",
             id: o.id ?? port?.options.id,
-            create: (slot) => new VirtioConsole(this.core, slot, chardev ? (this.backends.chardev?.(chardev) ?? null) : null, this.ctx),
+            // Opened once: a reset re-creates the model on the same backend.
+            create: (slot) => new VirtioConsole(this.core, slot, (backend ??= cc ? this.openChardev(cc) : null), this.ctx),
           });
           break;
         }
@@ -158,6 +162,12 @@ export class Devices {
       return this.backends.openBlock(d);
     }
     throw new ConfigError(`xpvh: -drive id=${d.id}: no file, data or backend`);
+  }
+
+  private openChardev(cc: ChardevConfig): CharBackend | null {
+    const b = this.backends.chardev?.(cc) ?? null;
+    if (!b) this.ctx.log(`xpvh: warning: -chardev ${cc.backend},id=${cc.id} is not available here; virtconsole output is dropped`);
+    return b;
   }
 
   /** The backend of netdev `id` (opened once; hubport netdev= links another). */

@@ -1,12 +1,15 @@
 // Device backends that need Node (files, sockets): pass nodeDeviceBackends() as
 // the Devices constructor's `backends` in Node. The browser build never imports
 // this file.
-import { ConfigError, type DriveConfig, type NetdevConfig } from "../machine/config.js";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import { ConfigError, type ChardevConfig, type DriveConfig, type NetdevConfig } from "../machine/config.js";
 import { BackendError } from "../backends/block/block_backend.js";
 import { NodeFileBlock } from "../backends/block/node_file.js";
 import { StreamSocketNet, DgramSocketNet } from "../backends/net/socket.js";
 import type { NetBackend } from "../backends/net/net_backend.js";
 import type { DeviceBackends } from "./devices.js";
+import type { CharBackend } from "./virtio_console.js";
 
 export function nodeDeviceBackends(log: (m: string) => void = (m) => console.error(m)): DeviceBackends {
   return {
@@ -41,5 +44,74 @@ export function nodeDeviceBackends(log: (m: string) => void = (m) => console.err
       }
       return null;
     },
+    chardev: (cc) => openChardev(cc, log),
   };
+}
+
+/** -chardev for a virtconsole: stdio (output only: the terminal's input belongs
+ * to the Xen console), file (path=, append=on), null, and socket (a TCP or
+ * Unix-socket server with server=on, else a client; no telnet). */
+export function openChardev(cc: ChardevConfig, log: (m: string) => void): CharBackend | null {
+  const o = cc.options;
+  switch (cc.backend) {
+    case "null":
+      return { write() {} };
+    case "stdio":
+      return { write: (b) => void process.stdout.write(b) };
+    case "file": {
+      if (!o.path) throw new ConfigError(`xpvh: -chardev file,id=${cc.id}: needs path=`);
+      let fd: number;
+      try {
+        fd = fs.openSync(o.path, o.append === "on" ? "a" : "w");
+      } catch (e) {
+        throw new ConfigError(`xpvh: -chardev file,id=${cc.id}: ${o.path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      }
+      return {
+        write: (b) => void fs.writeSync(fd, b),
+        close: () => fs.closeSync(fd),
+      };
+    }
+    case "socket":
+      return socketChardev(cc, log);
+  }
+  return null;
+}
+
+function socketChardev(cc: ChardevConfig, log: (m: string) => void): CharBackend {
+  const o = cc.options;
+  const on = (v: string | undefined) => v === "on" || v === "" || v === "true";
+  const where = o.path ? { path: o.path } : { host: o.host || "127.0.0.1", port: Number(o.port) };
+  if (!o.path && !Number.isInteger(where.port)) throw new ConfigError(`xpvh: -chardev socket,id=${cc.id}: needs port= or path=`);
+  let peer: net.Socket | null = null;
+  const backend: CharBackend = {
+    onInput: null,
+    write: (b) => void peer?.write(b),
+    close: () => {
+      peer?.destroy();
+      server?.close();
+    },
+  };
+  const attach = (s: net.Socket) => {
+    peer?.destroy();
+    peer = s;
+    s.unref();
+    s.on("data", (d: Buffer) => backend.onInput?.(new Uint8Array(d)));
+    s.on("error", () => {});
+    s.on("close", () => {
+      if (peer === s) peer = null;
+    });
+  };
+  let server: net.Server | null = null;
+  if (on(o.server)) {
+    server = net.createServer(attach);
+    server.on("error", (e) => log(`xpvh: -chardev socket,id=${cc.id}: ${e.message}`));
+    if ("path" in where && where.path) server.listen(where.path);
+    else server.listen(where.port, where.host);
+    server.unref();
+  } else {
+    const s = "path" in where && where.path ? net.connect(where.path) : net.connect(where.port!, where.host);
+    s.on("connect", () => attach(s));
+    s.on("error", (e) => log(`xpvh: -chardev socket,id=${cc.id}: ${e.message}`));
+  }
+  return backend;
 }

@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Core } from "../../src/core/core.js";
-import type { DriveConfig, MachineConfig } from "../../src/machine/config.js";
+import type { ChardevConfig, DriveConfig, MachineConfig } from "../../src/machine/config.js";
 import { Devices } from "../../src/devices/devices.js";
 import type { BlockBackend } from "../../src/backends/block/block_backend.js";
 import { MemoryBlock } from "../../src/backends/block/memory.js";
@@ -30,7 +30,7 @@ interface Rig {
   wakes: number;
 }
 
-async function rig(config: MachineConfig, chardev?: (id: string) => CharBackend | null): Promise<Rig> {
+async function rig(config: MachineConfig, chardev?: (cc: ChardevConfig) => CharBackend | null): Promise<Rig> {
   const core = await testCore();
   const r: Rig = { core, devices: null as unknown as Devices, wakes: 0 };
   r.devices = new Devices(core, config, { wake: () => r.wakes++ }, { chardev, log: () => {} });
@@ -331,8 +331,9 @@ test("virtio-console: output reaches the chardev, input reaches the guest", asyn
         { driver: "virtio-serial-pci", options: {} },
         { driver: "virtconsole", options: { chardev: "c0" } },
       ],
+      chardevs: [{ id: "c0", backend: "null", options: {} }],
     }),
-    (id) => (id === "c0" ? chr : null),
+    (cc) => (cc.id === "c0" ? chr : null),
   );
   assert.is(cfgRead(r.core, 1, 0), 0x10431af4);
   const d = new VirtioDriver(r.core, 1);
