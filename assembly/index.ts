@@ -10,8 +10,8 @@ import { setVendorAmd } from "./cpu/cpuid";
 import { decode } from "./cpu/decode";
 import { insnLen, invalid } from "./cpu/decode";
 import { mode64, longActive } from "./cpu/state";
-import { lapicReset, lapicInjectVector, lapicNextDeadline as lapicDeadline, lapicDeliverMsi } from "./apic/lapic";
-import { pciInit as gpexInit } from "./pci/gpex";
+import { lapicReset, lapicInjectVector, lapicNextDeadline as lapicDeadline, lapicDeliverMsi, lapicStateLoaded } from "./apic/lapic";
+import { pciInit as gpexInit, pciStateLoaded } from "./pci/gpex";
 import { virtioAdd as addVirtio, virtioConfigChanged, virtioTakeKick } from "./virtio/pci_transport";
 import { virtqPop as popChain, virtqPush, virtqPending } from "./virtio/queue";
 import { setNeedsReset } from "./virtio/common_cfg";
@@ -115,6 +115,13 @@ export function lapicNextDeadline(): i32 {
 /** Puts the local APIC in its power-on state (init() does this too). */
 export function resetLapic(): void {
   lapicReset();
+}
+
+/** The host restored the LAPIC page (LAPIC_OFF) and the device records (DEV_OFF,
+ * DEV_SLOTS records) from a snapshot: rebuild what is derived from them. */
+export function devicesStateLoaded(): void {
+  lapicStateLoaded();
+  pciStateLoaded();
 }
 
 /** Empties PCI bus 0 and places the GPEX host bridge; reads CTL_ECAM_BASE/SIZE. */

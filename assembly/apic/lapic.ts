@@ -6,7 +6,8 @@
 // The guest-visible registers live at their xAPIC offsets in the LAPIC_OFF page
 // (so the host can dump them); IRR/ISR/TMR are the architectural 8 x 32-bit
 // words at 16-byte strides. Derived registers (PPR, current count, the x2APIC
-// LDR) are computed on read.
+// LDR) are computed on read. The timer's internal state sits in the same page
+// from 0x800, so the page is the whole APIC state.
 //
 // The timer counts TSC ticks (tscNow(), the CTL_TSC_BASE domain): with divide
 // value d, the current count drops by one every d ticks. The run loop compares
@@ -119,14 +120,30 @@ import { raiseGP } from "../cpu/fault";
 /** insnCount value at which the run loop must call lapicTick (NEVER = no timer). */
 export let lapicCheckAt: u64 = NEVER;
 
-/** Raw TSC (tscNow domain) at which the timer expires, or NEVER. */
-let timerDeadline: u64 = NEVER;
-/** Ticks between periodic expiries (0 = not periodic). */
-let timerPeriod: u64 = 0;
-/** IA32_TSC_DEADLINE as the guest wrote it (guest TSC domain); 0 = disarmed. */
-let tscDeadlineMsr: u64 = 0;
-/** Errors seen since the guest last wrote ESR. */
-let esrPending: u32 = 0;
+// Internal state, kept in the register page past the architectural registers so
+// that the page alone is the APIC's whole state (a snapshot copies it; after a
+// restore lapicStateLoaded() recomputes what is derived from it).
+/** u64 raw TSC (tscNow domain) at which the timer expires, or NEVER. */
+// @ts-ignore: decorator
+@inline const S_DEADLINE: u32 = 0x800;
+/** u64 ticks between periodic expiries (0 = not periodic). */
+// @ts-ignore: decorator
+@inline const S_PERIOD: u32 = 0x808;
+/** u64 IA32_TSC_DEADLINE as the guest wrote it (guest TSC domain); 0 = disarmed. */
+// @ts-ignore: decorator
+@inline const S_TSC_DEADLINE: u32 = 0x810;
+/** u32 errors seen since the guest last wrote ESR. */
+// @ts-ignore: decorator
+@inline const S_ESR_PENDING: u32 = 0x818;
+
+// @ts-ignore: decorator
+@inline function st64(off: u32): u64 {
+  return load<u64>(LAPIC_OFF + off);
+}
+// @ts-ignore: decorator
+@inline function setSt64(off: u32, v: u64): void {
+  store<u64>(LAPIC_OFF + off, v);
+}
 
 // @ts-ignore: decorator
 @inline function reg(off: u32): u32 {
@@ -188,8 +205,12 @@ function ppr(): u32 {
 // ---------------------------------------------------------------------------
 // Accepting and delivering interrupts.
 
+function esrPending(bit: u32): void {
+  setReg(S_ESR_PENDING, reg(S_ESR_PENDING) | bit);
+}
+
 function apicError(bit: u32): void {
-  esrPending |= bit;
+  esrPending(bit);
   const lvt = reg(R_LVT_ERROR);
   if ((lvt & LVT_MASKED) == 0) acceptVector(lvt & 0xff, false);
 }
@@ -201,7 +222,7 @@ function acceptVector(v: u32, level: bool): void {
   v &= 0xff;
   if (v < 16) {
     // An illegal vector in the error LVT must not recurse.
-    esrPending |= ESR_RECV_ILLEGAL;
+    esrPending(ESR_RECV_ILLEGAL);
     return;
   }
   setBit(R_IRR, v);
@@ -270,7 +291,7 @@ function sendIpi(lo: u32, dest: u32): void {
   const level = (lo & (1 << 15)) != 0;
   const shorthand = (lo >> 18) & 3;
   if ((mode == 0 || mode == 1) && vector < 16) {
-    esrPending |= ESR_SEND_ILLEGAL;
+    esrPending(ESR_SEND_ILLEGAL);
     return;
   }
   let self = false;
@@ -310,41 +331,44 @@ function timerDivisor(): u64 {
 
 /** Recomputes the run loop's check point and the host's deadline. */
 function timerChanged(): void {
-  if (timerDeadline == NEVER) lapicCheckAt = NEVER;
+  const deadline = st64(S_DEADLINE);
+  if (deadline == NEVER) lapicCheckAt = NEVER;
   else {
     const now = tscNow();
-    lapicCheckAt = timerDeadline > now ? insnCount + (timerDeadline - now) : insnCount;
+    lapicCheckAt = deadline > now ? insnCount + (deadline - now) : insnCount;
   }
   const masked = (reg(R_LVT_TIMER) & LVT_MASKED) != 0 || !apicEnabled();
-  store<u64>(CTL_OFF + CTL_LAPIC_DEADLINE, masked ? NEVER : timerDeadline);
+  store<u64>(CTL_OFF + CTL_LAPIC_DEADLINE, masked ? NEVER : deadline);
 }
 
 function stopTimer(): void {
-  timerDeadline = NEVER;
-  timerPeriod = 0;
-  tscDeadlineMsr = 0;
+  setSt64(S_DEADLINE, NEVER);
+  setSt64(S_PERIOD, 0);
+  setSt64(S_TSC_DEADLINE, 0);
 }
 
 function startCount(count: u32): void {
   stopTimer();
   if (count == 0) return;
   const ticks = (count as u64) * timerDivisor();
-  timerDeadline = tscNow() + ticks;
-  if (timerMode() == TIMER_PERIODIC) timerPeriod = ticks;
+  setSt64(S_DEADLINE, tscNow() + ticks);
+  if (timerMode() == TIMER_PERIODIC) setSt64(S_PERIOD, ticks);
 }
 
 /** Fires the timer if its deadline has passed. The run loop calls this when
  * insnCount reaches lapicCheckAt and on every run() entry (the host may have
  * moved the TSC forward while the vCPU was halted). */
 export function lapicTick(now: u64): void {
-  if (timerDeadline != NEVER && now >= timerDeadline) {
-    if (timerPeriod != 0) {
+  const deadline = st64(S_DEADLINE);
+  if (deadline != NEVER && now >= deadline) {
+    const period = st64(S_PERIOD);
+    if (period != 0) {
       // Periodic: the next expiry stays on the period grid; missed periods merge.
-      const missed = (now - timerDeadline) / timerPeriod + 1;
-      timerDeadline += missed * timerPeriod;
+      const missed = (now - deadline) / period + 1;
+      setSt64(S_DEADLINE, deadline + missed * period);
     } else {
-      timerDeadline = NEVER;
-      tscDeadlineMsr = 0;
+      setSt64(S_DEADLINE, NEVER);
+      setSt64(S_TSC_DEADLINE, 0);
     }
     const lvt = reg(R_LVT_TIMER);
     if ((lvt & LVT_MASKED) == 0) acceptVector(lvt & 0xff, false);
@@ -353,11 +377,12 @@ export function lapicTick(now: u64): void {
 }
 
 function currentCount(): u32 {
-  if (timerDeadline == NEVER || timerMode() == TIMER_TSC_DEADLINE) return 0;
+  const deadline = st64(S_DEADLINE);
+  if (deadline == NEVER || timerMode() == TIMER_TSC_DEADLINE) return 0;
   const now = tscNow();
-  if (now >= timerDeadline) return 0;
+  if (now >= deadline) return 0;
   const div = timerDivisor();
-  const left = (timerDeadline - now + div - 1) / div;
+  const left = (deadline - now + div - 1) / div;
   const init = reg(R_TIMER_INIT) as u64;
   return (left > init ? init : left) as u32;
 }
@@ -425,8 +450,8 @@ function writeRegister(off: u32, v: u32): void {
       return;
     }
     case R_ESR:
-      setReg(R_ESR, esrPending);
-      esrPending = 0;
+      setReg(R_ESR, reg(S_ESR_PENDING));
+      setReg(S_ESR_PENDING, 0);
       return;
     case R_ICR_LO:
       setReg(R_ICR_LO, v & ~(1 << 12));
@@ -505,7 +530,7 @@ export function lapicMsrValid(idx: u32): bool {
 }
 
 export function lapicMsrRead(idx: u32): u64 {
-  if (idx == MSR_TSC_DEADLINE) return timerMode() == TIMER_TSC_DEADLINE ? tscDeadlineMsr : 0;
+  if (idx == MSR_TSC_DEADLINE) return timerMode() == TIMER_TSC_DEADLINE ? st64(S_TSC_DEADLINE) : 0;
   const off = (idx - 0x800) << 4;
   if (off == R_ICR_LO) return ((reg(R_ICR_HI) as u64) << 32) | (reg(R_ICR_LO) as u64);
   if (off == R_EOI || off == R_SELF_IPI || off == R_DFR || off == R_ICR_HI || off == R_APR || off == R_RRD ||
@@ -522,11 +547,11 @@ export function lapicMsrWrite(idx: u32, v: u64): bool {
     if (timerMode() != TIMER_TSC_DEADLINE) return true; // ignored in the other modes
     stopTimer();
     if (v != 0) {
-      tscDeadlineMsr = v;
+      setSt64(S_TSC_DEADLINE, v);
       // Guest TSC = raw TSC + IA32_TSC offset; a deadline already past fires at once.
       const raw = v - load<u64>(CPU_OFF + CPU_TSC_OFFSET);
       const now = tscNow();
-      timerDeadline = (raw as i64) - (now as i64) <= 0 ? now : raw;
+      setSt64(S_DEADLINE, (raw as i64) - (now as i64) <= 0 ? now : raw);
     }
     timerChanged();
     return true;
@@ -580,7 +605,13 @@ export function lapicReset(): void {
   setReg(R_SVR, 0xff);
   for (let o = R_LVT_TIMER; o <= R_LVT_ERROR; o += 0x10) setReg(o, LVT_MASKED);
   setReg(R_LVT_CMCI, LVT_MASKED);
-  esrPending = 0;
   stopTimer();
   timerChanged();
+}
+
+/** After the host restored the page (a snapshot): recompute the run loop's
+ * timer check point and the host's deadline. */
+export function lapicStateLoaded(): void {
+  timerChanged();
+  signalInterrupt();
 }

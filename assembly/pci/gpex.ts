@@ -34,6 +34,15 @@ export function pciInit(): void {
   clearBarDecode();
 }
 
+/** After the host restored the device records (a snapshot): re-read the ECAM
+ * placement and rebuild the BAR decode table. */
+export function pciStateLoaded(): void {
+  ecamBase = load<u64>(CTL_OFF + CTL_ECAM_BASE);
+  ecamSize = load<u64>(CTL_OFF + CTL_ECAM_SIZE);
+  lastGpa = 0xffffffffffffffff;
+  rebuildBarDecode();
+}
+
 // ---------------------------------------------------------------------------
 // Configuration space through ECAM (PCIe 4.0 §7.2.2: bus << 20 | dev << 15 | fn << 12 | reg).
 

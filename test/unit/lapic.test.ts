@@ -346,4 +346,22 @@ test("lapic: the timer can also be read back through x2APIC current count", asyn
   assert.is(core.mem.readU32(0x3400), 1000 - 2);
 });
 
+test("lapic: the register page is the whole state: a restored copy keeps its armed timer", async () => {
+  const a = await machine(SPIN);
+  enableApic(a);
+  a.setCtl64(L.CTL_TSC_BASE, 1000);
+  pwrite(a, LAPIC + 0x3e0, 0xb);
+  pwrite(a, LAPIC + 0x320, 0x35);
+  pwrite(a, LAPIC + 0x380, 400);
+  injectVector(a, 0x70);
+  const page = a.bytes.slice(L.LAPIC_OFF, L.LAPIC_OFF + 4096);
+  const b = await machine(SPIN);
+  b.bytes.set(page, L.LAPIC_OFF);
+  ex(b).devicesStateLoaded();
+  assert.is(lapicDeadline(b), 1400);
+  b.setCtl64(L.CTL_TSC_BASE, 1000);
+  b.ex.run(1000);
+  assert.equal(taken(b).map((t) => t.v), [0x70, 0x35]);
+});
+
 test.run();

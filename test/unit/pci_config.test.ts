@@ -4,6 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Core } from "../../src/core/core.js";
+import * as L from "../../src/core/layout.gen.js";
 import {
   testCore, ex, pread, pwrite, cfgRead, cfgWrite, cfgAddr, walkCaps, MMIO32, MMIO64, ECAM, LAYOUT,
 } from "./virtio_driver.js";
@@ -175,6 +176,19 @@ test("pci: virtioAdd refuses bad slots and sizes", async () => {
   assert.is(ex(core).virtioAdd(1, 2, 1, 100, 0, 0, 0), -1, "queue size not a power of two");
   assert.is(ex(core).virtioAdd(1, 2, 9, 64, 0, 0, 0), -1, "too many queues");
   assert.is(ex(core).virtioAdd(1, 2, 1, 64, 0, 0, 300), -1, "config too large");
+});
+
+test("pci: device records restored into another core decode again after devicesStateLoaded()", async () => {
+  const a = await coreWithBlk();
+  cfgWrite(a, SLOT, 0x14, MMIO32);
+  cfgWrite(a, SLOT, 0x04, 0x2, 2);
+  const recs = a.bytes.slice(L.DEV_OFF, L.DEV_OFF + L.DEV_SLOTS * L.DEV_REC_SIZE);
+  const b = await testCore();
+  b.bytes.set(recs, L.DEV_OFF);
+  assert.is(pread(b, MMIO32 + 12), 0xffffffff, "not decoded before the reload");
+  ex(b).devicesStateLoaded();
+  assert.is(pread(b, MMIO32 + 12), 1, "MSI-X vector control through BAR1");
+  assert.is(cfgRead(b, SLOT, 0), 0x10421af4);
 });
 
 test.run();
