@@ -292,11 +292,12 @@ function execMem(op: u32, r: u32): void {
   raiseUD();
 }
 
-/** Pushes fxSig/fxSe after a converting load (IE/DE from the conversion). */
+/** Pushes fxSig/fxSe after a converting load (IE/DE from the conversion). An
+ * unmasked DE still loads the value (as the CPU does); an unmasked IE does not. */
 function loadPush(): void {
   const sig = fxSig, se = fxSe;
   setC1Round();
-  if (!commit(0)) return;
+  if (!commit(0) && (sfFlags & ~fcw() & SF_IE) != 0) return;
   push(sig, se);
 }
 
@@ -309,8 +310,13 @@ function storeFloat(lin: u64, size: i32, popAfter: bool): void {
     v = size == 4 ? 0xffc00000 : 0xfff8000000000000;
   } else {
     v = size == 4 ? f80ToF32(stSig, stSe) as u64 : f80ToF64(stSig, stSe);
-    // Unmasked IE DE ZE OE UE leave the memory operand alone (PE does not).
-    if ((sfFlags & ~fcw() & 0x1f) != 0) { commit(0); return; }
+    // Unmasked IE DE ZE OE UE leave the memory operand alone (PE does not), and
+    // with nothing stored there is nothing inexact either.
+    if ((sfFlags & ~fcw() & 0x1f) != 0) {
+      if ((sfFlags & ~fcw() & 0x18) != 0) sfSetFlags(sfFlags & ~SF_PE);
+      commit(0);
+      return;
+    }
   }
   if (size == 4) write32(lin, v); else write64(lin, v);
   if (faulted) return;

@@ -8,6 +8,8 @@ import { FX, FX_FCW, FX_FSW, FX_FTW, FX_FIP, mmPtr } from "./sse_regs";
 import { sfBeginX87, sfFlags, sfRoundedUp, sfSetRoundedUp } from "../../util/softfloat";
 import { setX87Prec, class80, K_ZERO, K_NORMAL, INDEF_SIG, INDEF_SE, fxSig, fxSe } from "../../util/softfloat80";
 import { rip } from "../state";
+import { opcode, modrm, isMem, eaOff } from "../decode";
+import { FX_FOP, FX_FDP } from "./sse_regs";
 
 // @ts-ignore: decorator
 @inline export const SW_SF: u32 = 0x40;
@@ -87,12 +89,21 @@ export function setC1Round(): void {
  * when `setCc`. Returns false when an unmasked IE/DE/ZE suppresses the result.
  * Unmasked exceptions set ES and B; the next waiting instruction takes #MF. */
 export function commit(extra: u32): bool {
-  const f = sfFlags | extra;
+  let f = sfFlags | extra;
   if (f == 0) return true;
-  let sw = fsw() | (f & 0x7f);
   const unmasked = f & ~fcw() & 0x3f;
-  if (unmasked != 0) sw |= SW_ES | SW_B;
-  setFsw(sw);
+  let sw = fsw();
+  if (unmasked != 0) {
+    // An unmasked IE/DE/ZE stops the operation before it computes anything, so
+    // the post-computation flags stay clear; a memory destination with unmasked
+    // OE/UE is not written, so PE stays clear too. FOP and FDP record the
+    // instruction for the handler.
+    if ((unmasked & 7) != 0) f &= 0x47;
+    sw |= SW_ES | SW_B;
+    store<u16>(FX + FX_FOP, (((opcode & 7) << 8) | modrm) as u16);
+    if (isMem) store<u64>(FX + FX_FDP, eaOff);
+  }
+  setFsw(sw | (f & 0x7f));
   return (unmasked & 0x7) == 0;
 }
 

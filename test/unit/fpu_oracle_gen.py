@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+# Emits cases.S + driver.c: each case is position-independent code run with
+# RDI = a zeroed 1 KiB buffer; it writes its inputs with immediates and leaves
+# its results in the buffer. The driver prints one JSON line per case.
+import struct, sys, json
+cases = []   # (group, name, [asm lines])
+def case(group, name, lines): cases.append((group, name, lines))
+
+def q(off, v):  # store a 64-bit immediate at [rdi+off]
+    return [f"mov rax, {v:#x}", f"mov qword ptr [rdi+{off}], rax"]
+def d(off, x):
+    return q(off, struct.unpack('<Q', struct.pack('<d', x))[0])
+def dw(off, v): return [f"mov dword ptr [rdi+{off}], {v & 0xffffffff:#x}"]
+def w(off, v): return [f"mov word ptr [rdi+{off}], {v & 0xffff:#x}"]
+def fcw(cw): return w(0x3f0, cw) + ["fldcw word ptr [rdi+0x3f0]", "mov word ptr [rdi+0x3f0], 0"]
+def mx(v): return dw(0x3f4, v) + ["ldmxcsr dword ptr [rdi+0x3f4]", "mov dword ptr [rdi+0x3f4], 0"]
+SW = ["fnstsw ax", "mov word ptr [rdi+0x3e0], ax"]
+FLAGS = ["pushfq", "pop rax", "and eax, 0x8d5", "mov dword ptr [rdi+0x3e8], eax"]
+
+NAN = 0x7ff8000000000000; SNAN = 0x7ff4000000000001; INF = 0x7ff0000000000000
+dvals = [1.0, 3.0, 1/3, 0.1, -2.5, 1e300, 1e-300, 5e-324, 1.7976931348623157e308, 0.0, -0.0,
+         float('inf'), float('-inf'), 123456.789, -7.0, 2.0**-1022]
+def dbits(x): return struct.unpack('<Q', struct.pack('<d', x))[0]
+vals = [dbits(x) for x in dvals] + [NAN, SNAN, 0xfff8000000000123]
+
+# --- x87 arithmetic, PC=53, every RC, m64 operand and register forms
+import random
+random.seed(7)
+pairs = []
+for i in range(40):
+    a = random.choice(vals); b = random.choice(vals)
+    pairs.append((a, b))
+for i in range(24):
+    a = random.getrandbits(64) & ~(0x7ff << 52) | (random.randint(0x3c0, 0x440) << 52)
+    b = random.getrandbits(64) & ~(0x7ff << 52) | (random.randint(0x3c0, 0x440) << 52)
+    pairs.append((a, b))
+ops = [("fadd", "fadd"), ("fsub", "fsub"), ("fsubr", "fsubr"), ("fmul", "fmul"), ("fdiv", "fdiv"), ("fdivr", "fdivr")]
+for rc in range(4):
+    for k, (a, b) in enumerate(pairs):
+        if (k + rc) % 2: continue
+        lines = ["fninit"] + fcw(0x27f | rc << 10) + q(0, a) + q(8, b)
+        off = 0x20
+        for mn, _ in ops:
+            lines += ["fld qword ptr [rdi]", f"{mn} qword ptr [rdi+8]", f"fstp tbyte ptr [rdi+{off}]", "fnstsw ax", f"mov word ptr [rdi+{off+10}], ax", "fnclex"]
+            off += 16
+        lines += ["fld qword ptr [rdi+8]", "fld qword ptr [rdi]", "fdivrp st(1), st", f"fstp tbyte ptr [rdi+{off}]"]; off += 16
+        lines += ["fld qword ptr [rdi+8]", "fld qword ptr [rdi]", "fsubp st(1), st", f"fstp tbyte ptr [rdi+{off}]"]; off += 16
+        lines += ["fld qword ptr [rdi]", "fsqrt", f"fstp tbyte ptr [rdi+{off}]", "fnstsw ax", f"mov word ptr [rdi+{off+10}], ax"]; off += 16
+        lines += ["fld qword ptr [rdi]", "fld qword ptr [rdi+8]", "fmul st, st(1)", f"fstp qword ptr [rdi+{off}]", "fstp st(0)", "fnstsw ax", f"mov word ptr [rdi+{off+8}], ax"]; off += 16
+        case("x87-arith", f"rc{rc} {a:#x} {b:#x}", lines)
+
+# --- PC=24 and PC=64-exact
+for pc, cw in ((24, 0x07f), (64, 0x37f)):
+    for a, b in [(dbits(1/3), dbits(3.0)), (dbits(1.5), dbits(2.25)), (dbits(0.1), dbits(0.2)), (dbits(1e10), dbits(7.0))]:
+        if pc == 64 and b == dbits(7.0): continue
+        lines = ["fninit"] + fcw(cw) + q(0, a) + q(8, b)
+        if pc == 24:
+            lines += ["fld qword ptr [rdi]", "fdiv qword ptr [rdi+8]", "fstp tbyte ptr [rdi+0x20]", "fld qword ptr [rdi]", "fadd qword ptr [rdi+8]", "fstp tbyte ptr [rdi+0x30]"]
+        else:
+            lines += ["fld qword ptr [rdi]", "fadd qword ptr [rdi+8]", "fstp tbyte ptr [rdi+0x20]"]
+        lines += SW
+        case("x87-pc", f"pc{pc} {a:#x} {b:#x}", lines)
+
+# --- loads/stores and integer conversions
+for rc in range(4):
+    lines = ["fninit"] + fcw(0x37f | rc << 10)
+    ins = [2.5, -2.5, 0.5, -0.5, 1.5, 3.7, -3.7, 32767.5, -32768.4, 2147483647.4, 1e20, -9.3e18, 4294967295.0]
+    off = 0x40
+    for i, x in enumerate(ins):
+        lines += d(8, x) + ["fld qword ptr [rdi+8]", f"fist word ptr [rdi+{off}]", f"fist dword ptr [rdi+{off+2}]", f"fistp qword ptr [rdi+{off+6}]", "fnstsw ax", f"mov word ptr [rdi+{off+14}], ax", "fnclex"]
+        off += 16
+        lines += ["fld qword ptr [rdi+8]", f"fisttp qword ptr [rdi+{off}]", "fld qword ptr [rdi+8]", f"fisttp word ptr [rdi+{off+8}]", "fld qword ptr [rdi+8]", f"frndint", f"fstp qword ptr [rdi+{off+10}]"]
+        off += 24
+    case("x87-int", f"rc{rc}", lines)
+
+for v in [0x7fffffffffffffff, 0x8000000000000000, 0x8000000000000001, 0x123456789abcdef1, 0xffffffffffffffff, 0, 0x0010000000000001]:
+    lines = ["fninit"] + q(0, v) + ["fild qword ptr [rdi]", "fld st(0)", "fistp qword ptr [rdi+0x10]", "fstp tbyte ptr [rdi+0x20]",
+        "fild dword ptr [rdi]", "fstp tbyte ptr [rdi+0x30]", "fild word ptr [rdi]", "fstp tbyte ptr [rdi+0x40]",
+        "fild qword ptr [rdi]", "fstp qword ptr [rdi+0x50]", "fild qword ptr [rdi]", "fstp dword ptr [rdi+0x58]"] + SW
+    case("x87-int", f"fild {v:#x}", lines)
+
+for v in vals:
+    lines = ["fninit"] + q(0, v) + ["fld qword ptr [rdi]", "fst dword ptr [rdi+0x10]", "fstp tbyte ptr [rdi+0x20]", "fld tbyte ptr [rdi+0x20]", "fstp qword ptr [rdi+0x30]"] + SW + \
+        ["fnclex", "fld dword ptr [rdi]", "fstp tbyte ptr [rdi+0x40]", "fnstsw ax", "mov word ptr [rdi+0x4a], ax"]
+    case("x87-ldst", f"{v:#x}", lines)
+# m80 exotic: pseudo-denormal, unnormal, max, denormal 80
+for sig, se in [(0x8000000000000001, 0x3fff), (0xffffffffffffffff, 0x7ffe), (0x0000000000000001, 0x0000), (0x8000000000000000, 0x0000),
+                (0x4000000000000000, 0x3fff), (0xc000000000000001, 0xffff), (0x8000000000000001, 0x7fff), (0xffffffffffffffff, 0x3bcc), (0xffffffffffffffff, 0x43fe)]:
+    lines = ["fninit"] + q(0, sig) + w(8, se) + ["fld tbyte ptr [rdi]", "fld st(0)", "fstp qword ptr [rdi+0x10]", "fld st(0)", "fstp dword ptr [rdi+0x18]", "fld st(0)", "fistp qword ptr [rdi+0x20]", "fstp tbyte ptr [rdi+0x30]"] + SW + \
+        ["fld tbyte ptr [rdi]", "fxam", "fnstsw ax", "mov word ptr [rdi+0x50], ax", "fld1", "fadd st, st(1)", "fstp tbyte ptr [rdi+0x60]", "fnstsw ax", "mov word ptr [rdi+0x6a], ax"]
+    case("x87-m80", f"{sig:#x}/{se:#x}", lines)
+for rc in range(4):
+    lines = ["fninit"] + fcw(0x37f | rc << 10)
+    for i, c in enumerate(["fld1", "fldl2t", "fldl2e", "fldpi", "fldlg2", "fldln2", "fldz"]):
+        lines += [c, f"fstp tbyte ptr [rdi+{i*16}]"]
+    case("x87-const", f"rc{rc}", lines)
+
+# --- compares, FXAM, FTST, FCOMI
+cvals = [dbits(1.0), dbits(2.0), dbits(-1.0), dbits(0.0), dbits(-0.0), dbits(float('inf')), NAN, SNAN, dbits(5e-324)]
+for a in cvals:
+    lines = ["fninit"] + q(0, a)
+    off = 0x20
+    for b in cvals:
+        lines += q(8, b) + ["fld qword ptr [rdi+8]", "fld qword ptr [rdi]", "fcom st(1)", "fnstsw ax", f"mov word ptr [rdi+{off}], ax", "fnclex",
+                            "fucom st(1)", "fnstsw ax", f"mov word ptr [rdi+{off+2}], ax", "fnclex",
+                            "fcomi st, st(1)", "pushfq", "pop rax", "and eax, 0x8d5", f"mov word ptr [rdi+{off+4}], ax", "fnstsw ax", f"mov word ptr [rdi+{off+6}], ax", "fnclex",
+                            "fucomip st, st(1)", "pushfq", "pop rax", "and eax, 0x8d5", f"mov word ptr [rdi+{off+8}], ax", "fnstsw ax", f"mov word ptr [rdi+{off+10}], ax", "fnclex",
+                            "fcomp qword ptr [rdi]", "fnstsw ax", f"mov word ptr [rdi+{off+12}], ax", "fnclex"]
+        off += 16
+    lines += ["fld qword ptr [rdi]", "ftst", "fnstsw ax", f"mov word ptr [rdi+{off}], ax", "fnclex", "fxam", "fnstsw ax", f"mov word ptr [rdi+{off+2}], ax", "fstp st(0)", "fxam", "fnstsw ax", f"mov word ptr [rdi+{off+4}], ax"]
+    case("x87-cmp", f"{a:#x}", lines)
+lines = ["fninit"] + q(0, dbits(3.0)) + ["mov dword ptr [rdi+8], 3", "mov dword ptr [rdi+12], 4", "fld qword ptr [rdi]", "ficom dword ptr [rdi+8]", "fnstsw ax", "mov word ptr [rdi+0x20], ax",
+        "ficomp dword ptr [rdi+12]", "fnstsw ax", "mov word ptr [rdi+0x22], ax", "fld1", "fldz", "fcompp", "fnstsw ax", "mov word ptr [rdi+0x24], ax",
+        "fld1", "fldz", "fucompp", "fnstsw ax", "mov word ptr [rdi+0x26], ax"]
+case("x87-cmp", "ficom fcompp", lines)
+
+# --- FPREM / FPREM1 / FRNDINT / FSCALE / FXTRACT
+rems = [(5.5, 2.0), (-7.0, 3.0), (7.0, -3.0), (1e20, 3.0), (1e300, 7.0), (7.0, 2.0), (5.0, 2.0), (3.0, 2.0), (-3.0, 2.0), (1.0, 3.0), (2.0, 3.0), (1.5, 3.0),
+        (0.0, 3.0), (3.0, 0.0), (float('inf'), 2.0), (2.0, float('inf')), (1e-300, 3e-310), (123456789.0, 0.001), (6.0, 3.0)]
+for a, b in rems:
+    for ins in ("fprem", "fprem1"):
+        lines = ["fninit"] + d(0, a) + d(8, b) + ["fld qword ptr [rdi+8]", "fld qword ptr [rdi]", "xor ecx, ecx", f"2: {ins}", "inc ecx", "fnstsw ax", "test ah, 4", "jnz 2b",
+                 "mov word ptr [rdi+0x20], ax", "mov dword ptr [rdi+0x24], ecx", "fstp tbyte ptr [rdi+0x30]", "fstp st(0)"]
+        lines += ["fld qword ptr [rdi+8]", "fld qword ptr [rdi]", ins, "fnstsw ax", "mov word ptr [rdi+0x40], ax", "fstp tbyte ptr [rdi+0x50]", "fstp st(0)"]
+        case("x87-rem", f"{ins} {a} {b}", lines)
+for rc in range(4):
+    lines = ["fninit"] + fcw(0x37f | rc << 10)
+    off = 0x20
+    for x in [2.5, -2.5, 1.4999999, -0.3, 0.5, 1e300, 3.0, -1e-310]:
+        lines += d(0, x) + ["fld qword ptr [rdi]", "frndint", f"fstp tbyte ptr [rdi+{off}]", "fnstsw ax", f"mov word ptr [rdi+{off+10}], ax", "fnclex"]
+        off += 16
+    case("x87-misc", f"frndint rc{rc}", lines)
+for a, b in [(1.5, 3.0), (1.5, -3.7), (1.0, 20000.0), (1e300, 4000.0), (3.0, -0.5), (0.0, 5.0), (7.0, float('inf')), (7.0, float('-inf')), (1e-300, -100000.0)]:
+    lines = ["fninit"] + d(0, a) + d(8, b) + ["fld qword ptr [rdi+8]", "fld qword ptr [rdi]", "fscale", "fstp tbyte ptr [rdi+0x20]", "fstp tbyte ptr [rdi+0x30]"] + SW
+    case("x87-misc", f"fscale {a} {b}", lines)
+for x in [12.0, -0.375, 0.0, float('inf'), 5e-324, 1e300]:
+    lines = ["fninit"] + d(0, x) + ["fld qword ptr [rdi]", "fxtract", "fstp tbyte ptr [rdi+0x20]", "fstp tbyte ptr [rdi+0x30]"] + SW
+    case("x87-misc", f"fxtract {x}", lines)
+
+# --- stack faults, tags, env/save images, FXCH/FFREE/FINCSTP, FCMOV, FLDCW, BCD
+lines = ["fninit"] + ["fld1"] * 9 + SW + ["fstp tbyte ptr [rdi+0x20]", "fnstenv [rdi+0x40]", "mov dword ptr [rdi+0x4c], 0", "fninit", "fadd st, st(1)", "fnstsw ax", "mov word ptr [rdi+0x80], ax", "fstp tbyte ptr [rdi+0x90]", "fnstsw ax", "mov word ptr [rdi+0x9a], ax"]
+case("x87-stack", "overflow/underflow", lines)
+lines = ["fninit"] + d(0, 2.0) + ["fld1", "fldz", "fld qword ptr [rdi]", "fldpi", "fxch st(2)", "ffree st(3)", "fincstp", "fdecstp", "fdecstp", "fnstenv [rdi+0x20]", "mov dword ptr [rdi+0x2c], 0",
+    "fnsave [rdi+0x40]", "mov dword ptr [rdi+0x4c], 0", "fnstcw word ptr [rdi+0xb0]", "frstor [rdi+0x40]", "fnstsw ax", "mov word ptr [rdi+0xb2], ax", "fstp tbyte ptr [rdi+0xc0]", "fstp tbyte ptr [rdi+0xd0]",
+    "fstp tbyte ptr [rdi+0xe0]"] + SW
+case("x87-stack", "env save restore", lines)
+lines = ["fninit", "fld1", "fldpi", "fldz", "fxsave [rdi+0x100]", "mov qword ptr [rdi+0x108], 0", "mov qword ptr [rdi+0x110], 0", "fninit", "fxrstor [rdi+0x100]", "fstp tbyte ptr [rdi+0x20]", "fstp tbyte ptr [rdi+0x30]", "fstp tbyte ptr [rdi+0x40]"] + SW
+case("x87-stack", "fxsave fxrstor", lines)
+lines = ["fninit", "fld1", "fldpi", "rex.w fxsave [rdi+0x100]", "mov qword ptr [rdi+0x108], 0", "mov qword ptr [rdi+0x110], 0"]
+case("x87-stack", "fxsave64", lines)
+lines = ["fninit"] + w(0, 0) + ["fldcw word ptr [rdi]", "fnstcw word ptr [rdi+2]"] + w(4, 0xffff) + ["fldcw word ptr [rdi+4]", "fnstcw word ptr [rdi+6]", "fninit"]
+case("x87-stack", "fldcw", lines)
+for cond, setup in [("b", "stc"), ("e", "cmp eax, eax"), ("be", "clc"), ("u", "xor eax, eax")]:
+    lines = ["fninit", setup, "fld1", "fldpi", f"fcmov{cond} st, st(1)", "fstp tbyte ptr [rdi+0x20]", setup, "fldpi", f"fcmovn{cond} st, st(1)", "fstp tbyte ptr [rdi+0x30]", "fstp st(0)"]
+    case("x87-stack", f"fcmov{cond}", lines)
+for v in [1234567890123456789.0, -0.0, 99.5, -42.0, 1e18, 1e19]:
+    lines = ["fninit"] + d(0, v) + ["fld qword ptr [rdi]", "fbstp tbyte ptr [rdi+0x10]", "fbld tbyte ptr [rdi+0x10]", "fstp tbyte ptr [rdi+0x20]"] + SW
+    case("x87-bcd", f"{v}", lines)
+lines = ["fninit"] + q(0, 0x7ff0000000000001) + ["fld qword ptr [rdi]", "fstp tbyte ptr [rdi+0x10]"] + SW + ["fninit"] + dw(8, 0x7f800001) + ["fld dword ptr [rdi+8]", "fstp qword ptr [rdi+0x20]", "fnstsw ax", "mov word ptr [rdi+0x28], ax"]
+case("x87-ldst", "snan loads", lines)
+
+# --- unmasked x87 exceptions: what is written, popped and flagged (no-wait stores only)
+for name, cw, body in [
+    ("ZE fdivp", 0x37b, ["fld1", "fldz", "fdivp st(1), st"]),
+    ("IE fsqrt", 0x37e, ["fld1", "fchs", "fsqrt"]),
+    ("IE fistp", 0x37e, ["fld qword ptr [rdi+0x3d0]", "fistp word ptr [rdi+0x3c0]"]),
+    ("OE fstp m32", 0x377, ["fld qword ptr [rdi+0x3d0]", "fstp dword ptr [rdi+0x3c0]"]),
+    ("PE fadd", 0x35f, ["fld1", "fld qword ptr [rdi+0x3d8]", "fadd st, st(1)"]),
+    ("IE stack overflow", 0x37e, ["fld1"] * 9),
+    ("IE stack underflow", 0x37e, ["fadd st, st(1)"]),
+    ("DE fadd", 0x37d, ["fld1", "fld tbyte ptr [rdi+0x3b0]", "faddp st(1), st"]),
+    ("DE fld m64", 0x37d, ["fld1", "fld qword ptr [rdi+0x3c8]"]),
+]:
+    lines = ["fninit"] + d(0x3d0, 1e300) + d(0x3d8, 0.1) + q(0x3c8, 1) + q(0x3b0, 1) + fcw(cw) + body + ["fnstsw ax", "mov word ptr [rdi+0x20], ax", "fnsave [rdi+0x40]", "mov dword ptr [rdi+0x4c], 0",
+        "mov eax, dword ptr [rdi+0x54]", "test eax, eax", "jz 3f", "sub eax, edi", "mov dword ptr [rdi+0x54], eax", "3:", "fninit"]
+    case("x87-unmasked", name, lines)
+
+# --- MMX
+lines = q(0, 0x0102fffe80017f00) + q(8, 0x7f01ff0280800101) + ["movq mm0, [rdi]", "movq mm1, [rdi+8]", "movq mm2, mm0", "paddusb mm2, mm1", "movq [rdi+0x20], mm2",
+    "movq mm3, mm0", "pmaddwd mm3, [rdi+8]", "movq [rdi+0x28], mm3", "movq mm4, mm0", "psadbw mm4, mm1", "movq [rdi+0x30], mm4", "pshufw mm5, mm0, 0x1b", "movq [rdi+0x38], mm5",
+    "movq mm6, mm0", "punpckhbw mm6, mm1", "movq [rdi+0x40], mm6", "movq mm7, mm0", "packsswb mm7, mm1", "movq [rdi+0x48], mm7", "pmovmskb eax, mm0", "mov [rdi+0x50], eax",
+    "movd eax, mm1", "mov [rdi+0x54], eax", "movq mm2, mm0", "psllq mm2, 12", "movq [rdi+0x58], mm2", "movq mm2, mm0", "psraw mm2, [rdi+0x60]", "movq [rdi+0x68], mm2",
+    "movq mm2, mm0", "pmuludq mm2, mm1", "movq [rdi+0x70], mm2", "movq mm2, mm0", "paddq mm2, mm1", "movq [rdi+0x78], mm2", "movq mm2, mm0", "pmulhw mm2, mm1", "movq [rdi+0x80], mm2",
+    "movq mm2, mm0", "packuswb mm2, mm1", "movq [rdi+0x88], mm2", "movq mm2, mm0", "punpckhdq mm2, mm1", "movq [rdi+0x90], mm2", "movq mm2, mm0", "pcmpgtb mm2, mm1", "movq [rdi+0x98], mm2",
+    "mov eax, 0x12345", "pinsrw mm2, eax, 2", "pextrw ecx, mm2, 2", "mov [rdi+0xa0], ecx", "movq [rdi+0xa8], mm2",
+    "fnstenv [rdi+0x100]", "mov dword ptr [rdi+0x10c], 0", "emms", "fnstenv [rdi+0x120]", "mov dword ptr [rdi+0x12c], 0", "fninit"]
+case("mmx", "ops", lines)
+lines = ["fninit"] + q(0, 0x0000000300000002) + ["fld1", "movq mm0, [rdi]", "fnstsw ax", "mov [rdi+0x10], ax", "cvtpi2ps xmm0, mm0", "movaps [rdi+0x20], xmm0", "cvtps2pi mm1, xmm0", "movq [rdi+0x30], mm1",
+    "cvtpi2pd xmm1, [rdi]", "movups [rdi+0x40], xmm1", "cvttpd2pi mm2, xmm1", "movq [rdi+0x50], mm2", "movq2dq xmm2, mm0", "movups [rdi+0x60], xmm2", "movdq2q mm3, xmm1", "movq [rdi+0x70], mm3", "emms",
+    "fld1", "fstp tbyte ptr [rdi+0x80]"]
+case("mmx", "cvt and transfers", lines)
+
+# --- SSE with memory operands and SSE3/SSSE3
+def xmmset(reg, lo, hi, off):
+    return q(off, lo) + q(off + 8, hi) + [f"movdqu {reg}, [rdi+{off}]"]
+lines = xmmset("xmm0", 0x0123456789abcdef, 0xfedcba9876543210, 0x300) + xmmset("xmm1", 0x1111111122222222, 0x3333333344444444, 0x310) + [
+    "movups [rdi+0x21], xmm0", "movups xmm2, [rdi+0x21]", "movaps [rdi+0x40], xmm2", "movlps [rdi+0x50], xmm1", "movhps [rdi+0x58], xmm0",
+    "movaps xmm3, xmm0", "movlps xmm3, [rdi+0x310]", "movaps [rdi+0x60], xmm3", "movaps xmm3, xmm0", "movhps xmm3, [rdi+0x318]", "movaps [rdi+0x70], xmm3",
+    "movaps xmm3, xmm0", "movhlps xmm3, xmm1", "movaps [rdi+0x80], xmm3", "movaps xmm3, xmm0", "movlhps xmm3, xmm1", "movaps [rdi+0x90], xmm3",
+    "movaps xmm3, xmm0", "movlpd xmm3, [rdi+0x318]", "movhpd xmm3, [rdi+0x310]", "movaps [rdi+0xa0], xmm3", "movaps xmm3, xmm0", "movss xmm3, [rdi+0x314]", "movaps [rdi+0xb0], xmm3",
+    "movaps xmm3, xmm0", "movsd xmm3, [rdi+0x314]", "movaps [rdi+0xc0], xmm3", "movss [rdi+0xd1], xmm1", "movsd [rdi+0xd8], xmm0", "movd xmm4, [rdi+0x304]", "movdqa [rdi+0xe0], xmm4",
+    "movq xmm4, [rdi+0x304]", "movdqa [rdi+0xf0], xmm4", "movd [rdi+0x100], xmm1", "movq [rdi+0x108], xmm0", "mov rax, [rdi+0x300]", "movq xmm5, rax", "movq rcx, xmm1", "mov [rdi+0x110], rcx", "movdqa [rdi+0x120], xmm5",
+    "movd ecx, xmm0", "mov [rdi+0x118], rcx", "movnti [rdi+0x130], rax", "movnti [rdi+0x138], ecx", "movntdq [rdi+0x140], xmm0", "movntps [rdi+0x150], xmm1", "movntpd [rdi+0x160], xmm1",
+    "lfence", "mfence", "sfence", "clflush [rdi]", "prefetcht0 [rdi]", "prefetchnta [rdi+64]", "pause",
+    "pinsrw xmm5, [rdi+0x302], 5", "movdqa [rdi+0x170], xmm5", "pextrw eax, xmm5, 5", "mov [rdi+0x180], eax", "movq xmm6, xmm0", "movdqa [rdi+0x190], xmm6",
+    "stmxcsr [rdi+0x1a0]", "cvtsi2sd xmm6, qword ptr [rdi+0x300]", "cvtsi2ss xmm6, dword ptr [rdi+0x300]", "movdqa [rdi+0x1b0], xmm6", "comisd xmm1, [rdi+0x310]", "pushfq", "pop rax", "and eax, 0x8d5", "mov [rdi+0x1c0], eax",
+    "shufps xmm1, [rdi+0x300], 0x4e", "movdqa [rdi+0x1d0], xmm1", "pshufd xmm7, [rdi+0x300], 0x1b", "movdqa [rdi+0x1e0], xmm7", "paddb xmm7, [rdi+0x310]", "movdqa [rdi+0x1f0], xmm7"]
+case("sse-mem", "moves", lines)
+lines = xmmset("xmm1", 0x8000ff0080ff7f01, 0xff00ff00ff00ff00, 0x300) + xmmset("xmm2", 0x0102030405060708, 0x1112131415161718, 0x310) + [
+    "mov rcx, rdi", "add rdi, 0x40", "maskmovdqu xmm2, xmm1", "mov rdi, rcx", "movq mm0, [rdi+0x310]", "movq mm1, [rdi+0x300]", "add rdi, 0x60", "maskmovq mm0, mm1", "mov rdi, rcx", "emms"]
+case("sse-mem", "maskmov", lines)
+lines = xmmset("xmm0", 0x0123456789abcdef, 0xfedcba9876543210, 0x300) + xmmset("xmm1", 0x0f0e0d0c0b0a0908, 0x8706050403020100, 0x310) + xmmset("xmm2", 0x7fff80000001ffff, 0x1234fedc8000ffff, 0x320) + [
+    "movdqa xmm3, xmm0", "pshufb xmm3, xmm1", "movdqa [rdi+0x20], xmm3", "movdqa xmm3, xmm0", "palignr xmm3, xmm1, 5", "movdqa [rdi+0x30], xmm3",
+    "movdqa xmm3, xmm0", "palignr xmm3, xmm1, 20", "movdqa [rdi+0x40], xmm3", "movdqa xmm3, xmm2", "phaddw xmm3, xmm0", "movdqa [rdi+0x50], xmm3",
+    "movdqa xmm3, xmm2", "phaddsw xmm3, xmm2", "movdqa [rdi+0x60], xmm3", "movdqa xmm3, xmm2", "phsubd xmm3, xmm0", "movdqa [rdi+0x70], xmm3",
+    "movdqa xmm3, xmm0", "pmaddubsw xmm3, xmm2", "movdqa [rdi+0x80], xmm3", "movdqa xmm3, xmm2", "pmulhrsw xmm3, xmm2", "movdqa [rdi+0x90], xmm3",
+    "movdqa xmm3, xmm0", "psignb xmm3, xmm2", "movdqa [rdi+0xa0], xmm3", "movdqa xmm3, xmm0", "psignw xmm3, xmm2", "movdqa [rdi+0xb0], xmm3",
+    "movdqa xmm3, xmm0", "psignd xmm3, xmm2", "movdqa [rdi+0xc0], xmm3", "pabsb xmm3, xmm0", "movdqa [rdi+0xd0], xmm3", "pabsw xmm3, xmm2", "movdqa [rdi+0xe0], xmm3",
+    "pabsd xmm3, [rdi+0x320]", "movdqa [rdi+0xf0], xmm3", "movddup xmm3, [rdi+0x308]", "movdqa [rdi+0x100], xmm3", "movshdup xmm3, xmm0", "movdqa [rdi+0x110], xmm3",
+    "movsldup xmm3, xmm0", "movdqa [rdi+0x120], xmm3", "lddqu xmm3, [rdi+0x303]", "movdqa [rdi+0x130], xmm3", "phsubsw xmm2, xmm2", "movdqa [rdi+0x140], xmm2",
+    "movq mm0, [rdi+0x300]", "pshufb mm0, [rdi+0x310]", "movq [rdi+0x150], mm0", "movq mm0, [rdi+0x300]", "palignr mm0, [rdi+0x310], 3", "movq [rdi+0x158], mm0",
+    "movq mm0, [rdi+0x320]", "phaddw mm0, [rdi+0x300]", "movq [rdi+0x160], mm0", "movq mm0, [rdi+0x320]", "phsubd mm0, [rdi+0x300]", "movq [rdi+0x168], mm0", "emms"]
+case("ssse3", "ops", lines)
+def dd(x): return dbits(x)
+def ff(x): return struct.unpack('<I', struct.pack('<f', x))[0]
+lines = xmmset("xmm0", dd(1.5), dd(-2.25), 0x300) + xmmset("xmm1", dd(1e300), dd(3.0), 0x310) + xmmset("xmm2", ff(1.0) | ff(2.0) << 32, ff(-3.5) | ff(1e-40) << 32, 0x320) + xmmset("xmm3", ff(0.5) | ff(4.0) << 32, ff(3e38) | ff(7.0) << 32, 0x330) + [
+    "movapd xmm4, xmm0", "haddpd xmm4, xmm1", "movapd [rdi+0x20], xmm4", "movapd xmm4, xmm0", "hsubpd xmm4, xmm1", "movapd [rdi+0x30], xmm4",
+    "movaps xmm4, xmm2", "haddps xmm4, xmm3", "movaps [rdi+0x40], xmm4", "movaps xmm4, xmm2", "hsubps xmm4, xmm3", "movaps [rdi+0x50], xmm4",
+    "movapd xmm4, xmm0", "addsubpd xmm4, xmm1", "movapd [rdi+0x60], xmm4", "movaps xmm4, xmm2", "addsubps xmm4, xmm3", "movaps [rdi+0x70], xmm4", "stmxcsr [rdi+0x80]",
+    "movaps xmm4, xmm2", "addps xmm4, [rdi+0x330]", "movaps [rdi+0x90], xmm4", "mulsd xmm0, [rdi+0x318]", "movapd [rdi+0xa0], xmm0", "sqrtss xmm5, [rdi+0x334]", "movaps [rdi+0xb0], xmm5",
+    "divps xmm6, xmm3", "movaps [rdi+0xc0], xmm6", "cvtps2pd xmm7, [rdi+0x320]", "movapd [rdi+0xd0], xmm7", "cvtdq2pd xmm7, [rdi+0x300]", "movapd [rdi+0xe0], xmm7", "stmxcsr [rdi+0xf0]"]
+case("sse3", "fp", lines)
+lines = xmmset("xmm0", 0x1111, 0x2222, 0x300) + mx(0x1f00 | 0x8040) + ["stmxcsr [rdi+0x10]", "fxsave [rdi+0x200]", "mov qword ptr [rdi+0x208], 0", "mov qword ptr [rdi+0x210], 0", "pxor xmm0, xmm0"] + mx(0x1f80) + \
+    ["fxrstor [rdi+0x200]", "movdqa [rdi+0x20], xmm0", "stmxcsr [rdi+0x30]"] + mx(0x1f80)
+case("sse-state", "fxsave mxcsr", lines)
+
+with open("cases.S", "w") as f:
+    f.write(".intel_syntax noprefix\n.text\n")
+    for i, (g, n, ls) in enumerate(cases):
+        f.write(f".globl c_{i}\nc_{i}:\n" + "\n".join("  " + l for l in ls) + f"\n  ret\n.globl c_{i}_end\nc_{i}_end:\n")
+with open("driver.c", "w") as f:
+    f.write('#include <stdio.h>\n#include <string.h>\n#include <stdint.h>\n')
+    for i in range(len(cases)): f.write(f"extern char c_{i}[], c_{i}_end[];\n")
+    f.write("struct C { const char *g, *n; char *s, *e; } cs[] = {\n")
+    for i, (g, n, ls) in enumerate(cases): f.write(f'  {{{json.dumps(g)}, {json.dumps(n)}, c_{i}, c_{i}_end}},\n')
+    f.write("};\n")
+    f.write(r'''
+static unsigned char buf[1024] __attribute__((aligned(64)));
+int main(void) {
+  unsigned int m = 0x1f80;
+  for (unsigned i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+    memset(buf, 0, sizeof buf);
+    asm volatile("fninit; fldz; fldz; fldz; fldz; fldz; fldz; fldz; fldz; fninit; ldmxcsr %0;"
+      "pxor %%xmm0,%%xmm0; pxor %%xmm1,%%xmm1; pxor %%xmm2,%%xmm2; pxor %%xmm3,%%xmm3; pxor %%xmm4,%%xmm4; pxor %%xmm5,%%xmm5;"
+      "pxor %%xmm6,%%xmm6; pxor %%xmm7,%%xmm7; pxor %%xmm8,%%xmm8; pxor %%xmm9,%%xmm9; pxor %%xmm10,%%xmm10; pxor %%xmm11,%%xmm11;"
+      "pxor %%xmm12,%%xmm12; pxor %%xmm13,%%xmm13; pxor %%xmm14,%%xmm14; pxor %%xmm15,%%xmm15" :: "m"(m) : "xmm0","xmm1","xmm2","xmm3","xmm4","xmm5","xmm6","xmm7","xmm8","xmm9","xmm10","xmm11","xmm12","xmm13","xmm14","xmm15");
+    ((void (*)(void *))cs[i].s)(buf);
+    asm volatile("fninit; ldmxcsr %0; emms" :: "m"(m));
+    printf("{\"g\":\"%s\",\"n\":\"%s\",\"code\":\"", cs[i].g, cs[i].n);
+    for (char *p = cs[i].s; p < cs[i].e - 1; p++) printf("%02x", (unsigned char)*p);
+    printf("\",\"out\":[");
+    int first = 1;
+    for (int o = 0; o < 1024; ) {
+      if (!buf[o]) { o++; continue; }
+      int e = o; while (e < 1024 && (buf[e] || (e + 1 < 1024 && buf[e + 1]) )) e++;
+      printf("%s[%d,\"", first ? "" : ",", o); first = 0;
+      for (int k = o; k < e; k++) printf("%02x", buf[k]);
+      printf("\"]"); o = e;
+    }
+    printf("]}\n");
+  }
+  return 0;
+}
+''')
+print(len(cases), "cases", file=sys.stderr)
