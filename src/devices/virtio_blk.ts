@@ -81,6 +81,7 @@ export class VirtioBlk implements DeviceModel {
     else features |= (1n << BigInt(F_DISCARD)) | (1n << BigInt(F_WRITE_ZEROES));
     const sectors = Math.floor(backend.size / SECTOR);
     this.fn = new VirtioFunction(core, slot, VIRTIO_ID_BLOCK, 1, QUEUE_SIZE, features, blkConfig(sectors, QUEUE_SIZE - 2));
+    this.fn.log = ctx.log;
     this.id = new TextEncoder().encode(opts.serial ?? "").subarray(0, ID_BYTES);
   }
 
@@ -144,8 +145,7 @@ export class VirtioBlk implements DeviceModel {
   private start(chain: Chain): void {
     // §5.2.6.1: a request always has the 16-byte header and a status byte.
     if (chain.readable < 16 || chain.writable < 1) {
-      this.ctx.log(`xpvh: virtio-blk ${this.fn.slot}: request without header or status byte; device needs reset`);
-      this.fn.needsReset();
+      this.fn.needsReset("request without its 16-byte header or status byte");
       return;
     }
     const h = new DataView(chain.read(this.core, 0, 16).buffer);

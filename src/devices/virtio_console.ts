@@ -30,6 +30,7 @@ export class VirtioConsole implements DeviceModel {
     // struct virtio_console_config: cols, rows, max_nr_ports, emerg_wr; none of
     // their features is offered, so all zero.
     this.fn = new VirtioFunction(core, slot, VIRTIO_ID_CONSOLE, 2, QUEUE_SIZE, 0n, new Uint8Array(12));
+    this.fn.log = ctx.log;
     if (backend) backend.onInput = (b) => this.feed(b);
   }
 

@@ -44,6 +44,7 @@ export class VirtioNet implements DeviceModel {
   ) {
     const features = (1n << BigInt(F_MAC)) | (1n << BigInt(F_STATUS));
     this.fn = new VirtioFunction(core, slot, VIRTIO_ID_NET, 2, QUEUE_SIZE, features, this.config());
+    this.fn.log = ctx.log;
     if (backend) backend.onReceive = (f) => this.receive(f);
   }
 

@@ -27,6 +27,18 @@ export const VIRTIO_ID_NET = 1;
 export const VIRTIO_ID_BLOCK = 2;
 export const VIRTIO_ID_CONSOLE = 3;
 
+const VIRTIO_NAMES: Record<number, string> = { 1: "net", 2: "blk", 3: "console" };
+
+/** Why the core refused a ring (CTL_VQ_ERROR, VQERR_*). */
+const VQ_ERRORS: Record<number, string> = {
+  [L.VQERR_RING]: "ring not in RAM, or avail->idx ran ahead by more than the queue size",
+  [L.VQERR_HEAD]: "descriptor index beyond the queue",
+  [L.VQERR_LOOP]: "descriptor chain loops (longer than the queue)",
+  [L.VQERR_BUFFER]: "buffer outside guest RAM",
+  [L.VQERR_INDIRECT]: "bad indirect descriptor table",
+  [L.VQERR_TOO_LONG]: `chain of more than ${L.VQ_CHAIN_MAX} buffers`,
+};
+
 /** Device status bits (§2.1). */
 export const STATUS_DRIVER_OK = 4;
 export const STATUS_FEATURES_OK = 8;
@@ -109,6 +121,9 @@ export class VirtioFunction {
   private readonly base: number;
   /** Guest protocol errors seen (the core set DEVICE_NEEDS_RESET). */
   guestErrors = 0;
+  /** Where guest_error diagnostics go (the first of each device incarnation). */
+  log: (message: string) => void = () => {};
+  private loggedGen = -1;
 
   constructor(
     readonly core: Core,
@@ -174,7 +189,7 @@ export class VirtioFunction {
   pop(q: number): Chain | null {
     const head = this.ex.virtqPop(this.slot, q);
     if (head === -2) {
-      this.guestErrors++;
+      this.guestError(`queue ${q}: ${VQ_ERRORS[this.core.ctl32(L.CTL_VQ_ERROR)] ?? "broken ring"}`);
       return null;
     }
     if (head < 0) return null;
@@ -202,8 +217,18 @@ export class VirtioFunction {
   }
 
   /** The host found the request itself malformed (e.g. no status byte). */
-  needsReset(): void {
-    this.guestErrors++;
+  needsReset(why: string): void {
+    this.guestError(why);
     this.ex.deviceNeedsReset(this.slot);
+  }
+
+  /** Counts a guest protocol error; logs the first one until the driver resets
+   * the device (rate limit: one line per device incarnation). */
+  private guestError(why: string): void {
+    this.guestErrors++;
+    const gen = this.resetGen;
+    if (gen === this.loggedGen) return;
+    this.loggedGen = gen;
+    this.log(`xpvh: guest_error: virtio ${VIRTIO_NAMES[this.type] ?? this.type} at 00:${this.slot.toString(16).padStart(2, "0")}.0: ${why}; device needs reset`);
   }
 }

@@ -28,12 +28,13 @@ interface Rig {
   core: Core;
   devices: Devices;
   wakes: number;
+  logs: string[];
 }
 
 async function rig(config: MachineConfig, chardev?: (cc: ChardevConfig) => CharBackend | null): Promise<Rig> {
   const core = await testCore();
-  const r: Rig = { core, devices: null as unknown as Devices, wakes: 0 };
-  r.devices = new Devices(core, config, { wake: () => r.wakes++ }, { chardev, log: () => {} });
+  const r: Rig = { core, devices: null as unknown as Devices, wakes: 0, logs: [] };
+  r.devices = new Devices(core, config, { wake: () => r.wakes++ }, { chardev, log: (m) => r.logs.push(m) });
   freshLapic(core);
   return r;
 }
@@ -143,13 +144,27 @@ test("virtio-blk: WRITE_ZEROES and DISCARD (one segment)", async () => {
 });
 
 test("virtio-blk: a request without a status byte puts the device in DEVICE_NEEDS_RESET", async () => {
-  const { devices, d } = await blkRig();
+  const r = await blkRig();
+  const { devices, d } = r;
   const hdr = d.alloc(16);
   d.add(0, [{ gpa: hdr, len: 16 }]);
   d.kick(0);
   devices.handleNotify();
   assert.is(d.status & 0x40, 0x40);
   assert.is(d.takeUsed(0).length, 0);
+  assert.equal(r.logs, ["xpvh: guest_error: virtio blk at 00:01.0: request without its 16-byte header or status byte; device needs reset"]);
+});
+
+test("virtio: a broken ring is logged once per device incarnation", async () => {
+  const r = await blkRig();
+  const { devices, d } = r;
+  d.publish(0, 200); // head out of range
+  d.kick(0);
+  devices.handleNotify();
+  d.publish(0, 201);
+  devices.poll();
+  assert.equal(r.logs, ["xpvh: guest_error: virtio blk at 00:01.0: queue 0: descriptor index beyond the queue; device needs reset"]);
+  assert.is(d.status & 0x40, 0x40);
 });
 
 /** A backend that answers when the test says so. */
