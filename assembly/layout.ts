@@ -10,6 +10,10 @@
 // @ts-ignore: decorator
 @inline export const XEN_OFF: u32 = 0x4000; // Xen-facing latches the core consults (upcall vector, vcpu_info), 4 KiB
 // @ts-ignore: decorator
+@inline export const EXC_RING_OFF: u32 = 0x5000; // ring of the last exceptions the core delivered (diagnostics), 4 KiB
+// @ts-ignore: decorator
+@inline export const EXC_RING_ENTRIES: u32 = 0x40; // entries of 32 B: u32 vector, u32 error code, u64 rip, u64 cr2, u64 instruction count; u32 total count at EXC_RING_OFF + 0x800
+// @ts-ignore: decorator
 @inline export const TLB_OFF: u32 = 0x10000; // software TLB: 4 arrays x 4096 entries x 16 B
 // @ts-ignore: decorator
 @inline export const TLB_ENTRIES: u32 = 0x1000; // entries per TLB array (direct mapped by page number)

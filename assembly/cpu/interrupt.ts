@@ -1,7 +1,8 @@
 // Exception and interrupt delivery through the IDT: 64-bit gates (with IST) in
 // long mode, 32-bit interrupt/trap gates in protected mode, privilege changes via
 // the TSS, and the double/triple-fault rules.
-import { CPU_OFF, CPU_IDTR_BASE, CPU_IDTR_LIMIT, CPU_CR2 } from "../layout";
+import { CPU_OFF, CPU_IDTR_BASE, CPU_IDTR_LIMIT, CPU_CR2, EXC_RING_OFF, EXC_RING_ENTRIES } from "../layout";
+import { insnCount } from "./tsc";
 import {
   rip, setRip, cpl, mode64, longActive, segSel, setSeg, updateMode, gpr, setGpr,
   CS, SS, RSP, F_IF, F_TF, F_NT, F_RF, F_VM, stack32,
@@ -28,11 +29,24 @@ function isContributory(v: i32): bool {
 }
 
 /** Delivers the pending fault (from `fault.ts`), escalating to #DF and triple fault. */
+/** Records an exception in the diagnostics ring the host prints on a crash. */
+function recordException(vec: i32, code: u32): void {
+  const n = load<u32>(EXC_RING_OFF + 0x800);
+  const e = EXC_RING_OFF + ((n & (EXC_RING_ENTRIES - 1)) << 5);
+  store<u32>(e, vec);
+  store<u32>(e, code, 4);
+  store<u64>(e, rip, 8);
+  store<u64>(e, load<u64>(CPU_OFF + CPU_CR2), 16);
+  store<u64>(e, insnCount, 24);
+  store<u32>(EXC_RING_OFF + 0x800, n + 1);
+}
+
 export function deliverPendingFault(): void {
   let vec = faultVector;
   let code = faultCode;
   let hasCode = faultHasCode;
   if (vec == PF) store<u64>(CPU_OFF + CPU_CR2, faultAddr);
+  recordException(vec, code);
   clearFault();
   for (let attempt = 0; attempt < 3; attempt++) {
     deliver(vec, hasCode, code, K_EXCEPTION, rip);
@@ -41,6 +55,7 @@ export function deliverPendingFault(): void {
     if (vec == DF) break;
     const first = vec;
     if (second == PF) store<u64>(CPU_OFF + CPU_CR2, faultAddr);
+    recordException(second, faultCode);
     if ((isContributory(first) && isContributory(second)) || (first == PF && (second == PF || isContributory(second)))) {
       vec = DF; code = 0; hasCode = true;
     } else {

@@ -8,6 +8,7 @@
 // message is one complete line starting with "xpvh: "; every accepted option
 // that is ignored or not implemented yet adds one warning line (once per option).
 
+import { TRACE_CATEGORIES } from "../machine/trace_categories.js";
 import {
   ConfigError,
   GiB,
@@ -45,7 +46,7 @@ const MAX_DOMID = 0x7fef;
 
 /** Accepted options whose effect does not exist yet: each gets one warning.
  * Remove an entry when its feature lands. */
-export const NOT_IMPLEMENTED_YET: ReadonlySet<string> = new Set(["-mon", "-netdev", "-d", "-D", "-trace"]);
+export const NOT_IMPLEMENTED_YET: ReadonlySet<string> = new Set(["-mon"]);
 
 export type ReadFile = (path: string) => Uint8Array;
 
@@ -348,9 +349,10 @@ const OPTIONS: Record<string, OptionDef> = {
   "-drive": { arg: true, run: (p, v, n) => p.driveOption(n, v) },
   "-serial": { arg: true, run: (p, v, n) => p.serialOption(n, v) },
   "-icount": { arg: true, run: (p) => (p.virtualClock = true) },
-  "-d": { arg: true, run: (p, _v, n) => p.notYet(n) },
-  "-D": { arg: true, run: (p, _v, n) => p.notYet(n) },
-  "-trace": { arg: true, run: (p, _v, n) => p.notYet(n) },
+  "-d": { arg: true, run: (p, v, n) => p.traceOption(n, v) },
+  "-D": { arg: true, run: (p, v) => (p.traceFile = v) },
+  "-trace": { arg: true, run: (p, v, n) => p.traceOption(n, v) },
+  "--trace": { arg: true, run: (p, v, n) => p.traceOption(n, v) },
 };
 
 class ArgParser {
@@ -393,6 +395,21 @@ class ArgParser {
   }
 
   /** One warning for an option listed in NOT_IMPLEMENTED_YET. */
+  /** -d / -trace categories (src/machine/trace.ts lists them). */
+  trace = new Set<string>();
+  traceFile: string | undefined;
+  traceOption(option: string, text: string): void {
+    for (const item of text.split(",")) {
+      if (item === "help") {
+        this.warnings.push(`xpvh: ${option} categories: ${TRACE_CATEGORIES.join(", ")}`);
+        continue;
+      }
+      const name = item.replace(/^trace:/, "");
+      if (!TRACE_CATEGORIES.includes(name)) throw new ConfigError(`xpvh: ${option} ${item}: unknown category (one of ${TRACE_CATEGORIES.join(", ")})`);
+      this.trace.add(name);
+    }
+  }
+
   notYet(option: string): void {
     if (NOT_IMPLEMENTED_YET.has(option)) this.warnOnce(option, `xpvh: warning: ${option} is accepted but not implemented yet; ignored`);
   }
@@ -752,6 +769,8 @@ class ArgParser {
       chardevs: this.chardevs,
       cpuVendor: this.cpuVendor,
       xenVapic: this.xenVapic,
+      trace: [...this.trace],
+      traceFile: this.traceFile,
     };
   }
 

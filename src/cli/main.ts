@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `xpvh`: QEMU-style command line over the library. Errors in what the user gave
 // are one line on stderr and exit status 2.
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { parseArgs, versionText } from "./args.js";
 import { ConfigError } from "../machine/config.js";
 import { Machine } from "../machine/machine.js";
@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const platform = new NodePlatform();
   const machine = await Machine.create(config, platform, nodeDeviceBackends((m) => process.stderr.write(m + "\n")));
-  machine.onLog((m) => process.stderr.write(m + "\n"));
+  const logFile = config.traceFile ? createWriteStream(config.traceFile, { flags: "a" }) : null;
+  machine.onLog((m) => (logFile ?? process.stderr).write(m + "\n"));
   const detach = attachStdio(machine, process.stdin, process.stdout);
   const exit = await machine.run();
   detach();

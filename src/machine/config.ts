@@ -85,6 +85,10 @@ export interface MachineConfig {
   netdevs: NetdevConfig[];
   devices: DeviceConfig[];
   chardevs: ChardevConfig[];
+  /** -d / -trace categories (src/machine/trace_categories.ts). */
+  trace?: string[];
+  /** -D: where diagnostics go instead of stderr. */
+  traceFile?: string;
   /** CPU vendor personality: decides VMCALL vs VMMCALL in the hypercall page. */
   cpuVendor: "intel" | "amd";
   /** `-cpu ...,+xen-vapic`: advertise APIC access virtualisation in the Xen HVM

@@ -14,6 +14,8 @@ import { GuestClock, TSC_KHZ } from "./clock.js";
 import { exitStatusOf, type ExitKind, type MachineExit } from "./exit.js";
 import { XenGlue } from "./xen_glue.js";
 import { registerDump } from "./dump.js";
+import { Tracer } from "./trace.js";
+import { disassemble } from "./disasm.js";
 import type { Platform } from "../platform/platform.js";
 import { Devices, type DeviceBackends } from "../devices/devices.js";
 import { lapicDeadline } from "../devices/lapic.js";
@@ -41,6 +43,7 @@ export class Machine {
     this.core = core;
     this.image = image;
     this.clock = new GuestClock(platform, config.virtualClock);
+    this.tracer = new Tracer(core, new Set(config.trace ?? []), (line) => this.log(line));
   }
 
   /** Builds the machine and loads the guest; bad configuration throws ConfigError. */
@@ -87,8 +90,8 @@ export class Machine {
     return this.core.insnCount;
   }
 
-  /** Trace/debug switches (-d unimp, ...). */
-  readonly trace = new Set<string>();
+  /** Recent exits/hypercalls and the -d categories. */
+  readonly tracer: Tracer;
 
   /** Diagnostics from the machine and the Xen layer (stderr in the CLI). */
   log(message: string): void {
@@ -164,6 +167,8 @@ export class Machine {
           reason = c.ex.run(budget - used);
         }
         this.clock.sliceEnd(c.insnCount - before);
+        this.tracer.exit(reason);
+        if (this.tracer.has("int")) for (const line of this.tracer.newExceptions()) this.log(line);
         await this.handleExit(reason);
         this.xen.poll(this.clock.now());
         const now = this.platform.now();
@@ -179,7 +184,10 @@ export class Machine {
     }
     await this.xen.close();
     await this.devices.close();
-    return this.result!;
+    const r = this.result!;
+    if (r.detail) r.detail = await this.crashReport(r.detail);
+    else if (this.tracer.has("cpu_reset") && r.kind !== "stopped") r.detail = await this.crashReport(this.dump());
+    return r;
   }
 
   private async handleExit(reason: number): Promise<void> {
@@ -286,6 +294,22 @@ export class Machine {
 
   dump(): string {
     return registerDump(this.core, this.image);
+  }
+
+  /** Register dump, the code at RIP disassembled, and the recent trace. */
+  private async crashReport(dump: string): Promise<string> {
+    const c = this.core;
+    const lines = [dump];
+    try {
+      const bytes = c.readVirt(c.rip, 32);
+      const bits = c.longMode() ? 64 : (c.segment(1).attr & 0x4000) !== 0 ? 32 : 16;
+      lines.push("code:", ...(await disassemble(bytes, c.rip, bits)).map((l) => "  " + l));
+    } catch {
+      lines.push("code: (not readable)");
+    }
+    const t = this.tracer.report();
+    if (t) lines.push(t);
+    return lines.join("\n");
   }
 }
 

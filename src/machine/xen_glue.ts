@@ -94,7 +94,7 @@ export class XenGlue {
       shutdown: (reason: ShutdownReason, code: number) => shutdown(reason, code),
       consoleWrite,
       log: (kind, message) => {
-        if (kind !== "unimplemented" || machine.trace.has("unimp")) machine.log(message);
+        if (kind === "info" || machine.tracer.has(kind === "unimplemented" ? "unimp" : "guest_errors")) machine.log(message);
       },
     };
     this.xen = new Xen({
@@ -145,7 +145,12 @@ export class XenGlue {
         return true;
       }
     }
+    const nr = c.gpr32(0);
+    const long = c.longMode();
+    const a0 = c.gpr32(long ? 7 : 3);
+    const a1 = c.gpr32(long ? 6 : 1);
     const out = this.hypercall();
+    this.machine.tracer.hypercall(nr, a0, a1, "result" in out ? Number(BigInt.asIntN(64, out.result)) : 0);
     return "result" in out && !out.yield;
   }
 

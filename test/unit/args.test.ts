@@ -398,13 +398,12 @@ test("display options: none is silent, anything else warns once", () => {
   ]);
 });
 
-test("-d, -D, -trace, --trace: accepted, one warning each", () => {
-  const r = parse(...K, "-d", "int,cpu_reset", "-D", "/tmp/log", "-trace", "xen_*", "--trace", "events=f", "-d", "guest_errors");
-  assert.equal(r.warnings, [
-    "xpvh: warning: -d is accepted but not implemented yet; ignored",
-    "xpvh: warning: -D is accepted but not implemented yet; ignored",
-    "xpvh: warning: -trace is accepted but not implemented yet; ignored",
-  ]);
+test("-d, -D, -trace, --trace: trace categories and the log file", () => {
+  const r = parse(...K, "-d", "int,cpu_reset", "-D", "/tmp/log", "-trace", "hcall", "--trace", "exits", "-d", "guest_errors");
+  assert.equal(r.warnings, []);
+  assert.equal(r.config.trace, ["int", "cpu_reset", "hcall", "exits", "guest_errors"]);
+  assert.is(r.config.traceFile, "/tmp/log");
+  assert.throws(() => parse(...K, "-d", "nonsense"), (e: Error) => e instanceof ConfigError && /-d nonsense: unknown category/.test(e.message));
 });
 
 test("-serial: none/null silent; others kept and warned once", () => {
@@ -480,7 +479,7 @@ test("-device: the virtio and Xen PV devices with their properties", () => {
   assert.equal(r.config.netdevs.map((n) => [n.id, n.type]), [["n0", "user"], ["n1", "hubport"], ["n2", "socket"], ["n3", "dgram"]]);
   assert.is(r.config.netdevs[0].options.hostfwd, "tcp::2222-:22");
   assert.is(r.config.drives[1].readonly, true);
-  assert.equal(r.warnings, ["xpvh: warning: -netdev is accepted but not implemented yet; ignored"]);
+  assert.equal(r.warnings, []);
 });
 
 test("-device: PCI placement properties are accepted and warned about", () => {
