@@ -37,7 +37,7 @@ import {
   movToCr, movFromCr, movDr, loadDescriptorTable, storeDescriptorTable, invlpg, clts, ioAllowed,
 } from "./ops/system";
 import { sseExec, grp15 } from "./ops/sse";
-import { x87Exec, fwait } from "./ops/x87";
+import { x87Exec, fwait, fpuReset } from "./ops/x87";
 import { loadDataSegment, loadTaskRegister, loadLdt, readDescriptor, descLo, descAttr, descLimit } from "./segment";
 import { deliverPendingFault, deliverExternal, deliverSoftware, tripleFault } from "./interrupt";
 import { readN, writeN, read8, probeWrite, selectTlbForCpl, fetchByte, isCanonical, tlbFlushAll } from "./mmu";
@@ -59,6 +59,7 @@ let ioInReady: bool = false;
 
 export function initCpu(): void {
   initDecodeTable();
+  fpuReset();
 }
 
 // Xen callback-vector latch (HVM_PARAM_CALLBACK_IRQ type 2): the vector is

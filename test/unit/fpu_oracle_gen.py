@@ -1,7 +1,19 @@
 #!/usr/bin/env python3
-# Emits cases.S + driver.c: each case is position-independent code run with
-# RDI = a zeroed 1 KiB buffer; it writes its inputs with immediates and leaves
-# its results in the buffer. The driver prints one JSON line per case.
+# Real-CPU oracle for the x87/SSE suites (x87.test.ts, sse.test.ts).
+#
+# Each case is position-independent code that writes its own inputs with
+# immediates into a zeroed 1 KiB buffer at RDI, runs the instructions under test
+# and leaves the results in the buffer. This script assembles every case with
+# gas, runs it natively on this x86-64 host (x87 and XMM registers zeroed, FNINIT,
+# MXCSR 0x1F80 first) and writes fpu_oracle.jsonl next to itself: one line per
+# case with the code bytes (the native RET dropped) and the non-zero runs of the
+# buffer afterwards. The suites run the same bytes on the core and compare.
+#
+#   python3 test/unit/fpu_oracle_gen.py        # needs python3, gcc; x86-64 Linux
+#
+# The output is deterministic on a given CPU (random inputs come from a fixed
+# seed). Cases avoid what differs between CPU models (RCPPS/RSQRTPS estimates,
+# transcendental last bits) and mask host-specific bits (IF in RFLAGS, FIP/FDP).
 import struct, sys, json
 cases = []   # (group, name, [asm lines])
 def case(group, name, lines): cases.append((group, name, lines))
@@ -234,6 +246,10 @@ lines = xmmset("xmm0", 0x1111, 0x2222, 0x300) + mx(0x1f00 | 0x8040) + ["stmxcsr 
     ["fxrstor [rdi+0x200]", "movdqa [rdi+0x20], xmm0", "stmxcsr [rdi+0x30]"] + mx(0x1f80)
 case("sse-state", "fxsave mxcsr", lines)
 
+import os, subprocess, tempfile
+here = os.path.dirname(os.path.abspath(__file__))
+work = tempfile.mkdtemp(prefix="fpu_oracle_")
+os.chdir(work)
 with open("cases.S", "w") as f:
     f.write(".intel_syntax noprefix\n.text\n")
     for i, (g, n, ls) in enumerate(cases):
@@ -272,4 +288,9 @@ int main(void) {
   return 0;
 }
 ''')
-print(len(cases), "cases", file=sys.stderr)
+subprocess.run(["gcc", "-O1", "-o", "driver", "driver.c", "cases.S", "-z", "noexecstack"], check=True)
+out = subprocess.run(["./driver"], check=True, capture_output=True, text=True).stdout
+dest = os.path.join(here, "fpu_oracle.jsonl")
+with open(dest, "w") as f:
+    f.write(out)
+print(len(cases), "cases ->", dest, file=sys.stderr)

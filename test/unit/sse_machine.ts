@@ -28,6 +28,7 @@ export interface RunOptions {
   gpr?: Record<number, bigint>;
   data?: Uint8Array; // initial DATA contents (default zeros)
   xmm?: Record<number, [bigint, bigint]>;
+  budget?: number;
 }
 
 export interface RunResult {
@@ -95,7 +96,7 @@ export async function createMachine(): Promise<(code: Uint8Array, opts?: RunOpti
     core.setCpu32(L.CPU_HALTED, 0);
     core.setCpu32(L.CPU_SHADOW, 0);
     core.ex.stateChanged();
-    core.ex.run(100000);
+    core.ex.run(opts.budget ?? 100000);
     const rip = Number(core.rip);
     const fault = rip >= STUBS && rip < STUBS + 4096 ? ((rip - STUBS) >> 4) : -1;
     return { fault, data: core.mem.read(DATA, 1024), core };

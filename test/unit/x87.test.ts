@@ -83,6 +83,10 @@ test("#MF: an unmasked exception is reported by the next waiting instruction", (
   r = run(hex("d92fd9e8d9eedef9dfe0dbe2d9e8"), { data: cw });
   assert.is(r.fault, -1);
   assert.is(Number(r.core.gpr(0)) & 0xffff, 0xb084, "FNSTSW AX: B ES ZE, TOP 6 (no result, no pop: as the CPU does)");
+  // FLDCW and EMMS wait too; FXSAVE does not (all checked on the host CPU).
+  assert.is(run(hex("d92fd9e8d9eedef9d92f"), { data: cw }).fault, 16, "FLDCW → #MF");
+  assert.is(run(hex("d92fd9e8d9eedef90f77"), { data: cw }).fault, 16, "EMMS → #MF");
+  assert.is(run(hex("d92fd9e8d9eedef90fae8700010000d97f02"), { data: cw }).fault, -1, "FXSAVE, FNSTCW: no #MF");
   // Without CR0.NE the legacy FERR# path is not modelled: no fault.
   r = run(hex("d92fd9e8d9eedef9d9e8"), { data: cw, cr0: 0x80000013n });
   assert.is(r.fault, -1);

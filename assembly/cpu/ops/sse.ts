@@ -3,16 +3,16 @@
 // form (SDM Vol. 2, Table A-3); MMX forms are the no-prefix packed-integer ones.
 // Floating point is in sse_fp.ts, the packed-integer kernels in sse_int.ts,
 // FXSAVE/FXRSTOR/LDMXCSR in sse_fxsave.ts.
-import { faulted, raiseUD, raise, NM } from "../fault";
+import { faulted, raiseUD } from "../fault";
 import {
-  opcode, pfxOpsize, pfxRep, regf, rmf, isMem, eaLinear, imm, rexW, adsize, linearOf, srcSeg,
+  opcode, pfxOpsize, pfxRep, pfxLock, regf, rmf, isMem, eaLinear, imm, rexW, adsize, linearOf, srcSeg,
 } from "../decode";
 import { read64, write8, write32, write64, writeN, probeWrite } from "../mmu";
-import { gpr, setGpr, RDI, cr0, CR0_EM, CR0_TS } from "../state";
+import { gpr, setGpr, RDI } from "../state";
 import { readRM, writeRM, readReg } from "./operand";
 import {
   P_NONE, P_66, P_F3, P_F2, FX, FX_FTW, MEMBUF, DBUF, WORK, xmm, mmPtr, mmSet, mmGet, mmReg, mmRm,
-  sseGate, mmxGate, srcX, srcXs, srcMm, writeXRM,
+  sseGate, mmxGate, mmxCheck, srcX, srcXs, srcMm, writeXRM,
 } from "./sse_regs";
 import { pint, isPint, shiftAt, ssse3, isSsse3 } from "./sse_int";
 import { fpArith, fpHorizontal, fpCmp, fpComi, cvt2A, cvt2C, cvt5A, cvt5B, cvtE6 } from "./sse_fp";
@@ -25,6 +25,7 @@ import { grp15Exec } from "./sse_fxsave";
 
 /** Executes the decoded SSE/MMX instruction, or raises #UD. */
 export function sseExec(): void {
+  if (pfxLock) { raiseUD(); return; }
   const op = opcode;
   const p = prefixClass();
   if (op >= 0x200) { exec38or3A(op, p); return; }
@@ -79,13 +80,10 @@ export function sseExec(): void {
     case 0x6f: case 0x7f: movqdq(b, p); return;
     case 0x70: pshuf(p); return;
     case 0x71: case 0x72: case 0x73: shiftImm(b, p); return;
-    case 0x77: { // EMMS
-      const c0 = cr0();
-      if ((c0 & CR0_EM) != 0) { raiseUD(); return; }
-      if ((c0 & CR0_TS) != 0) { raise(NM, 0, false); return; }
+    case 0x77: // EMMS: the MMX checks, then every tag empty (TOP stays)
+      if (!mmxCheck()) return;
       store<u8>(FX + FX_FTW, 0);
       return;
-    }
     case 0x7c: case 0x7d: case 0xd0: fpHorizontal(b, p); return;
     case 0x7e: movdOut(p); return;
     case 0xc2: fpCmp(p); return;
@@ -140,6 +138,7 @@ export function sseExec(): void {
 
 /** 0F AE (called by the integer core's dispatch). */
 export function grp15(): void {
+  if (pfxLock) { raiseUD(); return; }
   grp15Exec(prefixClass());
 }
 

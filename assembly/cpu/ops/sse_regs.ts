@@ -9,7 +9,7 @@
 // Ri's significand. FXSAVE writes them out in ST order.
 import { CPU_OFF, CPU_FXSAVE, CPU_X87_PRIVATE } from "../../layout";
 import { cr0, cr4, CR0_EM, CR0_TS, CR4_OSFXSR } from "../state";
-import { faulted, raise, raiseGP, raiseUD, NM, XM } from "../fault";
+import { faulted, raise, raiseGP, raiseUD, NM, XM, MF } from "../fault";
 import { isMem, rmf, modrm, eaLinear } from "../decode";
 import { read64, read32, write64, probeWrite } from "../mmu";
 import { sfFlags, SF_IE, SF_DE, SF_ZE } from "../../util/softfloat";
@@ -43,6 +43,8 @@ import { sfFlags, SF_IE, SF_DE, SF_ZE } from "../../util/softfloat";
 @inline export const MXCSR_MASK: u32 = 0xffff;
 // @ts-ignore: decorator
 @inline export const CR4_OSXMMEXCPT: u64 = 1 << 10;
+// @ts-ignore: decorator
+@inline export const CR0_NE: u64 = 1 << 5;
 
 // @ts-ignore: decorator
 @inline export const X87R: usize = CPU_OFF + CPU_X87_PRIVATE;
@@ -89,11 +91,19 @@ export function sseGate(): bool {
 /** MMX gate: CR0.EM → #UD, CR0.TS → #NM; then the x87→MMX transition (TOP = 0,
  * every tag valid). */
 export function mmxGate(): bool {
+  if (!mmxCheck()) return false;
+  store<u16>(FX + FX_FSW, load<u16>(FX + FX_FSW) & ~0x3800);
+  store<u8>(FX + FX_FTW, 0xff);
+  return true;
+}
+
+/** The MMX/EMMS checks alone: CR0.EM → #UD, CR0.TS → #NM, a pending unmasked
+ * x87 exception → #MF (with CR0.NE). */
+export function mmxCheck(): bool {
   const c0 = cr0();
   if ((c0 & CR0_EM) != 0) { raiseUD(); return false; }
   if ((c0 & CR0_TS) != 0) { raise(NM, 0, false); return false; }
-  store<u16>(FX + FX_FSW, load<u16>(FX + FX_FSW) & ~0x3800);
-  store<u8>(FX + FX_FTW, 0xff);
+  if ((load<u16>(FX + FX_FSW) & 0x80) != 0 && (c0 & CR0_NE) != 0) { raise(MF, 0, false); return false; }
   return true;
 }
 

@@ -4,7 +4,7 @@
 // (precision control 24 honoured, 64 treated as 53), transcendentals are computed
 // with wasm f64 math (see util/softfloat80.ts). Opcode map: SDM Vol. 2, A.5.
 import { faulted, raise, raiseUD, MF, NM } from "../fault";
-import { opcode, modrm, isMem, eaLinear, opsize } from "../decode";
+import { opcode, modrm, isMem, eaLinear, opsize, pfxLock } from "../decode";
 import { read16, read32, read64, write16, write32, write64, probeWrite, read8, write8 } from "../mmu";
 import { cr0, setGprSized, RAX, CR0_MP, CR0_TS } from "../state";
 import { getEflags, setEflags, testCC } from "../flags";
@@ -20,33 +20,39 @@ import {
   commit, setCc, setC1Round, refreshEs, readSt, push, stackUnderflow, fullTagWord, x87Init, stSig, stSe,
   SW_C0, SW_C1, SW_C2, SW_C3, SW_CC, SW_ES, SW_B,
 } from "./x87_state";
-import { FX, FX_FCW, FX_FIP, FX_FDP, mmPtr } from "./sse_regs";
+import { FX, FX_FCW, FX_FIP, FX_FDP, FX_MXCSR, mmPtr } from "./sse_regs";
 import { F_CF, F_PF, F_ZF } from "../state";
 
 // @ts-ignore: decorator
 @inline const CR0_NE: u64 = 1 << 5;
 
-/** The six no-wait control instructions skip the pending-exception check (as do
- * FLDCW/FLDENV/FRSTOR, which are how handlers clear it). */
+/** The no-wait forms (FNSTENV FNSTCW FNSAVE FNSTSW FNCLEX FNINIT) skip the
+ * pending-exception check; everything else, FLDCW/FLDENV/FRSTOR included, takes
+ * #MF first (checked on the host CPU). */
 function noWait(op: u32, m: u32): bool {
   const reg = (m >> 3) & 7;
-  if (m < 0xc0) {
-    if (op == 0xd9) return reg >= 4;
-    if (op == 0xdd) return reg == 4 || reg >= 6;
-    return false;
-  }
+  if (m < 0xc0) return (op == 0xd9 || op == 0xdd) && reg >= 6;
   return (op == 0xdb && (m == 0xe2 || m == 0xe3)) || (op == 0xdf && m == 0xe0);
 }
 
 /** #MF for a pending unmasked x87 exception (CR0.NE; without it the legacy
- * FERR# path is not modelled and execution continues). */
-function pendingMf(): bool {
+ * FERR# path is not modelled and execution continues). MMX instructions and EMMS
+ * check it too. */
+export function pendingMf(): bool {
   if ((fsw() & SW_ES) == 0 || (cr0() & CR0_NE) == 0) return false;
   raise(MF, 0, false);
   return true;
 }
 
+/** Power-on x87/SSE state as Xen gives a new vCPU: FNINIT (FCW 0x37F) and
+ * MXCSR 0x1F80 (every SIMD exception masked). */
+export function fpuReset(): void {
+  x87Init();
+  store<u32>(FX + FX_MXCSR, 0x1f80);
+}
+
 export function x87Exec(): void {
+  if (pfxLock) { raiseUD(); return; }
   const op = opcode;
   const m = modrm;
   if (!noWait(op, m) && pendingMf()) return;
