@@ -7,6 +7,8 @@ import { ConfigError, type ChardevConfig, type DriveConfig, type NetdevConfig } 
 import { BackendError } from "../backends/block/block_backend.js";
 import { NodeFileBlock } from "../backends/block/node_file.js";
 import { StreamSocketNet, DgramSocketNet } from "../backends/net/socket.js";
+import { UserNet } from "../backends/net/user.js";
+import { nodeUserNetOutside } from "../backends/net/user_node.js";
 import type { NetBackend } from "../backends/net/net_backend.js";
 import type { DeviceBackends } from "./devices.js";
 import type { CharBackend } from "./virtio_console.js";
@@ -30,6 +32,18 @@ export function nodeDeviceBackends(log: (m: string) => void = (m) => console.err
           if (o.connect !== undefined) return StreamSocketNet.connect(o.connect, log);
           if (o.udp !== undefined) return new DgramSocketNet(o.localaddr ?? ":0", o.udp, log);
           throw new ConfigError(`xpvh: -netdev socket,id=${nd.id}: give listen=, connect= or udp= (mcast= is not supported)`);
+        }
+        if (nd.type === "user") {
+          for (const k of ["hostfwd", "guestfwd", "smb", "tftp", "ipv6-net"])
+            if (o[k] !== undefined) log(`xpvh: warning: -netdev user,${k}= is not supported yet; ignored`);
+          return new UserNet(nodeUserNetOutside(), {
+            net: o.net,
+            host: o.host,
+            dns: o.dns,
+            dhcpstart: o.dhcpstart,
+            restrict: o.restrict === "on" || o.restrict === "yes",
+            log,
+          });
         }
         if (nd.type === "dgram") {
           const local = o["local.host"] !== undefined || o["local.port"] !== undefined ? `${o["local.host"] ?? ""}:${o["local.port"] ?? 0}` : ":0";
