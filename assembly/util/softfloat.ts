@@ -381,6 +381,7 @@ export function sfMul32(a: u32, b: u32): u32 {
 export function sfDiv32(a: u32, b: u32): u32 {
   if (isNaN32(a) || isNaN32(b)) return nanPick32(a, b);
   a = daz32(a); b = daz32(b);
+  const saved = sfFlags;
   const ca = unpack32(a, false), cb = unpack32(b, true);
   const sign: u32 = (a ^ b) & 0x80000000;
   if (ca == C_INF) {
@@ -390,7 +391,7 @@ export function sfDiv32(a: u32, b: u32): u32 {
   if (cb == C_INF) return sign;
   if (cb == C_ZERO) {
     if (ca == C_ZERO) { sfFlags |= SF_IE; return NAN32; }
-    sfFlags |= SF_ZE;
+    sfFlags = saved | SF_ZE; // a denormal dividend is not reported (checked on the CPU)
     return sign | 0x7f800000;
   }
   if (ca == C_ZERO) return sign;
@@ -449,6 +450,7 @@ export function sfMul64(a: u64, b: u64): u64 {
 export function sfDiv64(a: u64, b: u64): u64 {
   if (isNaN64(a) || isNaN64(b)) return nanPick64(a, b);
   a = daz64(a); b = daz64(b);
+  const saved = sfFlags;
   const ca = unpack64(a, false), cb = unpack64(b, true);
   const sign = (a ^ b) & SIGN64;
   if (ca == C_INF) {
@@ -458,7 +460,7 @@ export function sfDiv64(a: u64, b: u64): u64 {
   if (cb == C_INF) return sign;
   if (cb == C_ZERO) {
     if (ca == C_ZERO) { sfFlags |= SF_IE; return NAN64; }
-    sfFlags |= SF_ZE;
+    sfFlags = saved | SF_ZE; // a denormal dividend is not reported (checked on the CPU)
     return sign | 0x7ff0000000000000;
   }
   if (ca == C_ZERO) return sign;

@@ -246,6 +246,150 @@ lines = xmmset("xmm0", 0x1111, 0x2222, 0x300) + mx(0x1f00 | 0x8040) + ["stmxcsr 
     ["fxrstor [rdi+0x200]", "movdqa [rdi+0x20], xmm0", "stmxcsr [rdi+0x30]"] + mx(0x1f80)
 case("sse-state", "fxsave mxcsr", lines)
 
+# --- randomized: SSE3/SSSE3 (xmm and mm forms), MMX packed-integer forms, MMX<->SSE
+# conversions. Each case runs one instruction on 6 random input pairs.
+rnd = random.Random(0x5eed)
+def rbytes(n):
+    # mixes edge bytes (0, 0x7f, 0x80, 0xff) into random data
+    return bytes(rnd.choice([0, 0x7f, 0x80, 0xff, 1, rnd.randrange(256)]) if rnd.random() < 0.35 else rnd.randrange(256) for _ in range(n))
+def rf32():
+    c = rnd.random()
+    if c < 0.3: return struct.unpack('<I', struct.pack('<f', rnd.choice([0.0, -0.0, 1.0, -1.5, 0.5, 3e38, -3e38, 1e-40, 2.0**31, -2.0**31, 2147483520.0, 1e10, 0.49999997, 2.5, -2.5])))[0]
+    if c < 0.4: return rnd.choice([0x7fc00000, 0xffc00000, 0x7f800000, 0xff800000, 0x7fa00001])
+    if c < 0.8: return struct.unpack('<I', struct.pack('<f', rnd.uniform(-1e6, 1e6)))[0]
+    return rnd.getrandbits(32)
+def rf64():
+    c = rnd.random()
+    if c < 0.3: return dbits(rnd.choice([0.0, -0.0, 1.0, -1.5, 0.5, 1e300, -1e300, 5e-324, 2.0**31, -2.0**31 - 0.5, 2147483647.5, 1e10, 2.5, -2.5, 1/3]))
+    if c < 0.4: return rnd.choice([NAN, SNAN, INF, INF | (1 << 63)])
+    if c < 0.8: return dbits(rnd.uniform(-1e6, 1e6))
+    return rnd.getrandbits(64)
+def xmm_from(b): return int.from_bytes(b[:8], 'little'), int.from_bytes(b[8:], 'little')
+
+ssse3_ops = ["pshufb", "phaddw", "phaddd", "phaddsw", "pmaddubsw", "phsubw", "phsubd", "phsubsw", "psignb", "psignw", "psignd", "pmulhrsw", "pabsb", "pabsw", "pabsd"]
+mmx_ops = ["paddb", "paddw", "paddd", "paddq", "paddsb", "paddsw", "paddusb", "paddusw", "psubb", "psubw", "psubd", "psubq", "psubsb", "psubsw", "psubusb", "psubusw",
+           "pmullw", "pmulhw", "pmulhuw", "pmuludq", "pmaddwd", "pavgb", "pavgw", "psadbw", "pminub", "pmaxub", "pminsw", "pmaxsw",
+           "pcmpeqb", "pcmpeqw", "pcmpeqd", "pcmpgtb", "pcmpgtw", "pcmpgtd", "pand", "pandn", "por", "pxor",
+           "punpcklbw", "punpcklwd", "punpckldq", "punpckhbw", "punpckhwd", "punpckhdq", "packsswb", "packssdw", "packuswb",
+           "psllw", "pslld", "psllq", "psrlw", "psrld", "psrlq", "psraw", "psrad"]
+for op in ssse3_ops:
+    for mm in (False, True):
+        lines = []
+        for k in range(6):
+            a, b = rbytes(16), rbytes(16)
+            if op.startswith("pmulhrsw") and k == 0: a = bytes([0, 0x80] * 8); b = bytes([0, 0x80] * 8)
+            base = 0x300 + (k % 2) * 0x20
+            lines += q(base, xmm_from(a)[0]) + q(base + 8, xmm_from(a)[1]) + q(base + 16, xmm_from(b)[0]) + q(base + 24, xmm_from(b)[1])
+            if mm:
+                lines += [f"movq mm0, [rdi+{base}]", f"{op} mm0, [rdi+{base+16}]", f"movq [rdi+{k*16}], mm0", f"movq mm1, [rdi+{base+16}]", f"movq mm0, [rdi+{base}]", f"{op} mm0, mm1", f"movq [rdi+{k*16+8}], mm0"]
+            else:
+                lines += [f"movdqu xmm0, [rdi+{base}]", f"{op} xmm0, [rdi+{base+16}]", f"movdqu [rdi+{k*16}], xmm0", f"movdqu xmm1, [rdi+{base+16}]", f"movdqu xmm0, [rdi+{base}]", f"{op} xmm0, xmm1", f"movdqu [rdi+{0x100+k*16}], xmm0"]
+        lines += ["emms"] if mm else []
+        case("ssse3-rand", f"{op} {'mm' if mm else 'xmm'}", lines)
+for mm in (False, True):
+    lines = []
+    for k in range(8):
+        a, b = rbytes(16), rbytes(16)
+        imm = rnd.choice([0, 1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 200]) if not mm else rnd.choice([0, 1, 3, 7, 8, 9, 15, 16, 20])
+        lines += q(0x300, xmm_from(a)[0]) + q(0x308, xmm_from(a)[1]) + q(0x310, xmm_from(b)[0]) + q(0x318, xmm_from(b)[1])
+        if mm: lines += ["movq mm0, [rdi+0x300]", f"palignr mm0, [rdi+0x310], {imm}", f"movq [rdi+{k*8}], mm0"]
+        else: lines += ["movdqu xmm0, [rdi+0x300]", "movdqu xmm1, [rdi+0x310]", f"palignr xmm0, xmm1, {imm}", f"movdqu [rdi+{k*16}], xmm0"]
+    lines += ["emms"] if mm else []
+    case("ssse3-rand", f"palignr {'mm' if mm else 'xmm'}", lines)
+for op in mmx_ops:
+    lines = []
+    for k in range(6):
+        a, b = rbytes(8), rbytes(8)
+        if op[:3] in ("psl", "psr") and rnd.random() < 0.7: b = bytes([rnd.choice([0, 1, 7, 8, 15, 16, 31, 32, 63, 64, 65, 200])]) + bytes(7)
+        lines += q(0x300, int.from_bytes(a, 'little')) + q(0x308, int.from_bytes(b, 'little'))
+        lines += ["movq mm2, [rdi+0x300]", f"{op} mm2, [rdi+0x308]", f"movq [rdi+{k*16}], mm2", "movq mm3, [rdi+0x308]", "movq mm2, [rdi+0x300]", f"{op} mm2, mm3", f"movq [rdi+{k*16+8}], mm2"]
+    lines += ["fnstenv [rdi+0x200]", "mov dword ptr [rdi+0x20c], 0", "emms"]
+    case("mmx-rand", op, lines)
+for op, cnt in [("psllw", 16), ("pslld", 32), ("psllq", 64), ("psrlw", 16), ("psrld", 32), ("psrlq", 64), ("psraw", 16), ("psrad", 32)]:
+    lines = []
+    for k, c in enumerate([0, 1, cnt // 2, cnt - 1, cnt, 255]):
+        lines += q(0x300, rnd.getrandbits(64)) + ["movq mm1, [rdi+0x300]", f"{op} mm1, {c}", f"movq [rdi+{k*8}], mm1"]
+    lines += ["emms"]
+    case("mmx-rand", f"{op} imm", lines)
+lines = []
+for k in range(8):
+    a = rnd.getrandbits(64)
+    lines += q(0x300, a) + ["movq mm0, [rdi+0x300]", f"pshufw mm1, mm0, {rnd.randrange(256)}", f"movq [rdi+{k*16}], mm1", "pmovmskb eax, mm0", f"mov [rdi+{k*16+8}], eax",
+                            f"pextrw ecx, mm0, {rnd.randrange(4)}", f"mov [rdi+{k*16+12}], cx"]
+lines += ["emms"]
+case("mmx-rand", "pshufw pmovmskb pextrw", lines)
+for rc in range(4):
+    lines = mx(0x1f80 | rc << 13)
+    for k in range(6):
+        f0, f1, d0, d1 = rf32(), rf32(), rf64(), rf64()
+        i0 = rnd.choice([0, 1, -1, 0x7fffffff, -0x80000000, rnd.getrandbits(32)]) & 0xffffffff
+        i1 = rnd.getrandbits(32)
+        lines += q(0x300, f0 | f1 << 32) + q(0x308, d0) + q(0x310, d1) + q(0x318, i0 | i1 << 32) + [
+            "movdqu xmm0, [rdi+0x300]", "cvtps2pi mm0, xmm0", f"movq [rdi+{k*64}], mm0", "cvttps2pi mm0, xmm0", f"movq [rdi+{k*64+8}], mm0",
+            "movdqu xmm1, [rdi+0x308]", "cvtpd2pi mm0, xmm1", f"movq [rdi+{k*64+16}], mm0", "cvttpd2pi mm0, xmm1", f"movq [rdi+{k*64+24}], mm0",
+            "movq mm1, [rdi+0x318]", "movdqu xmm2, [rdi+0x300]", "cvtpi2ps xmm2, mm1", f"movdqu [rdi+{k*64+32}], xmm2", "cvtpi2pd xmm3, mm1", f"movdqu [rdi+{k*64+48}], xmm3"]
+    lines += ["stmxcsr [rdi+0x3f8]", "emms"] + mx(0x1f80)
+    case("mmx-rand", f"cvt mmx rc{rc}", lines)
+for rc, daz in [(0, 0), (1, 0), (2, 0), (3, 0), (0, 0x8040)]:
+    for op, kind in [("haddps", 4), ("hsubps", 4), ("addsubps", 4), ("haddpd", 8), ("hsubpd", 8), ("addsubpd", 8)]:
+        lines = mx(0x1f80 | rc << 13 | daz)
+        for k in range(6):
+            vals_ = [rf32() for _ in range(8)] if kind == 4 else [rf64() for _ in range(4)]
+            if kind == 4: a = vals_[0] | vals_[1] << 32; b = vals_[2] | vals_[3] << 32; c = vals_[4] | vals_[5] << 32; d_ = vals_[6] | vals_[7] << 32
+            else: a, b, c, d_ = vals_
+            lines += q(0x300, a) + q(0x308, b) + q(0x310, c) + q(0x318, d_) + ["movdqu xmm0, [rdi+0x300]", f"{op} xmm0, [rdi+0x310]", f"movdqu [rdi+{k*16}], xmm0",
+                "stmxcsr [rdi+0x3f8]", "mov eax, [rdi+0x3f8]", f"mov [rdi+{0x200+k*4}], eax"] + mx(0x1f80 | rc << 13 | daz)
+        lines += mx(0x1f80)
+        case("sse3-rand", f"{op} rc{rc} daz{daz:#x}", lines)
+
+# --- randomized 80-bit x87 arithmetic: raw m80 operands, every PC and RC
+def r80():
+    c = rnd.random()
+    if c < 0.08: return (0, rnd.choice([0, 0x8000]))
+    if c < 0.12: return (1 << 63, rnd.choice([0x7fff, 0xffff]))
+    if c < 0.16: return ((3 << 62) | rnd.getrandbits(40), rnd.choice([0x7fff, 0xffff]))
+    if c < 0.20: return (rnd.getrandbits(63), rnd.choice([0, 0x8000]))  # denormal
+    if c < 0.30: return ((1 << 63) | rnd.getrandbits(63), rnd.choice([1, 2, 0x7ffe, 0x7ffd, 0x8001, 0xfffe]))
+    return ((1 << 63) | rnd.getrandbits(63), (rnd.getrandbits(1) << 15) | rnd.randint(0x3fff - 70, 0x3fff + 70))
+for pc, pcbits in ((24, 0), (53, 2), (64, 3)):
+    for rc in range(4):
+        for rep in range(4):
+            lines = ["fninit"] + fcw(0x37f & ~0x300 | pcbits << 8 | rc << 10)
+            out = 0
+            for k in range(3):
+                (sa, ea), (sb, eb) = r80(), r80()
+                lines += q(0x300, sa) + w(0x308, ea) + q(0x310, sb) + w(0x318, eb)
+                for ins in ["fadd", "fsub", "fmul", "fdiv", "fsubr", "fdivr"]:
+                    lines += ["fld tbyte ptr [rdi+0x310]", "fld tbyte ptr [rdi+0x300]", f"{ins} st, st(1)", f"fstp tbyte ptr [rdi+{out}]", "fstp st(0)",
+                              "fnstsw ax", f"mov word ptr [rdi+{out+10}], ax", "fnclex"]
+                    out += 12
+                for ins in ["fsqrt", "frndint"]:
+                    lines += ["fld tbyte ptr [rdi+0x300]", ins, f"fstp tbyte ptr [rdi+{out}]", "fnstsw ax", f"mov word ptr [rdi+{out+10}], ax", "fnclex"]
+                    out += 12
+                lines += ["fld tbyte ptr [rdi+0x310]", "fld tbyte ptr [rdi+0x300]", "fcomi st, st(1)", "pushfq", "pop rax", "and eax, 0x8d5", f"mov word ptr [rdi+{out}], ax",
+                          "fstp qword ptr [rdi+0x3e0]", "fstp dword ptr [rdi+0x3e8]", "fnstsw ax", f"mov word ptr [rdi+{out+2}], ax", "fnclex",
+                          "mov rax, [rdi+0x3e0]", f"mov [rdi+{out+4}], rax", "mov eax, [rdi+0x3e8]", f"mov [rdi+{out+12}], eax", "mov qword ptr [rdi+0x3e0], 0", "mov dword ptr [rdi+0x3e8], 0"]
+                out += 16
+            case("x87-rand", f"pc{pc} rc{rc} #{rep}", lines)
+
+# --- SSE special operands: result and MXCSR flags for every pair of classes
+specials = [1, 0, 1 << 63, INF, INF | 1 << 63, NAN, SNAN, dbits(1.0), dbits(-2.0), 0x000fffffffffffff]
+for op in ["addsd", "subsd", "mulsd", "divsd", "minsd", "maxsd", "sqrtsd", "cvtsd2ss", "comisd", "ucomisd", "cmpltsd", "cmpunordsd", "cvtsd2si"]:
+    for daz in (0, 0x8040):
+        lines = []
+        k = 0
+        for a in specials:
+            for b in specials:
+                lines += mx(0x1f80 | daz) + q(0x300, a) + q(0x308, b) + ["movsd xmm0, [rdi+0x300]", "movsd xmm1, [rdi+0x308]"]
+                if op == "cvtsd2si": lines += ["cvtsd2si eax, xmm1", "movd xmm0, eax"]
+                elif op in ("comisd", "ucomisd"): lines += [f"{op} xmm0, xmm1", "pushfq", "pop rax", "and eax, 0x8d5", "movd xmm0, eax"]
+                else: lines += [f"{op} xmm0, xmm1"]
+                lines += [f"movq [rdi+{k*12}], xmm0", "stmxcsr [rdi+0x3f8]", "mov eax, [rdi+0x3f8]", f"mov [rdi+{k*12+8}], eax"]
+                k += 1
+                if op in ("sqrtsd", "cvtsd2ss", "cvtsd2si") and b == specials[-1]: break
+        lines += mx(0x1f80) + ["mov dword ptr [rdi+0x3f8], 0"]
+        case("sse-special", f"{op} daz{daz:#x}", lines)
+
 import os, subprocess, tempfile
 here = os.path.dirname(os.path.abspath(__file__))
 work = tempfile.mkdtemp(prefix="fpu_oracle_")

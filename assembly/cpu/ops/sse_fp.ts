@@ -22,7 +22,7 @@ import { F_CF, F_PF, F_ZF } from "../state";
 // Lane operations
 
 function minMax32(x: u32, y: u32, max: bool): u32 {
-  if (isNaN32(x) || isNaN32(y)) { sfRaise(SF_IE); return y; }
+  if (isNaN32(x) || isNaN32(y)) { sfRaise(SF_IE); return daz32(y); } // DAZ applies even here
   if (isDenormal32(x) || isDenormal32(y)) {
     if (sfDaz) { x = daz32(x); y = daz32(y); } else sfRaise(SF_DE);
   }
@@ -31,7 +31,7 @@ function minMax32(x: u32, y: u32, max: bool): u32 {
 }
 
 function minMax64(x: u64, y: u64, max: bool): u64 {
-  if (isNaN64(x) || isNaN64(y)) { sfRaise(SF_IE); return y; }
+  if (isNaN64(x) || isNaN64(y)) { sfRaise(SF_IE); return daz64(y); } // DAZ applies even here
   if (isDenormal64(x) || isDenormal64(y)) {
     if (sfDaz) { x = daz64(x); y = daz64(y); } else sfRaise(SF_DE);
   }
