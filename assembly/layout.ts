@@ -14,6 +14,8 @@
 // @ts-ignore: decorator
 @inline export const EXC_RING_ENTRIES: u32 = 0x40; // entries of 32 B: u32 vector, u32 error code, u64 rip, u64 cr2, u64 instruction count; u32 total count at EXC_RING_OFF + 0x800
 // @ts-ignore: decorator
+@inline export const IO_BITMAP_OFF: u32 = 0x6000; // 8 KiB, one bit per I/O port the host handles; other ports read all-ones and drop writes in the core
+// @ts-ignore: decorator
 @inline export const TLB_OFF: u32 = 0x10000; // software TLB: 4 arrays x 4096 entries x 16 B
 // @ts-ignore: decorator
 @inline export const TLB_ENTRIES: u32 = 0x1000; // entries per TLB array (direct mapped by page number)

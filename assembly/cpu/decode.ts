@@ -29,11 +29,41 @@ import { codePage, codeOff, fetchByte, setStackRef } from "./mmu";
 
 const table: usize = memory.data(1024);
 
+// Prefix classes by byte value (0 = not a prefix).
+// @ts-ignore: decorator
+@inline const P_OPSIZE: u8 = 1;
+// @ts-ignore: decorator
+@inline const P_ADSIZE: u8 = 2;
+// @ts-ignore: decorator
+@inline const P_REP: u8 = 3;
+// @ts-ignore: decorator
+@inline const P_REPNE: u8 = 4;
+// @ts-ignore: decorator
+@inline const P_LOCK: u8 = 5;
+// @ts-ignore: decorator
+@inline const P_REX: u8 = 6;
+// @ts-ignore: decorator
+@inline const P_SEG: u8 = 7; // + segment register number
+const prefixTable: usize = memory.data(256);
+
 function def(op: u32, modrm: bool, imm: u32): void {
   store<u8>(table + op, (modrm ? 1 : 0) | (imm << 1) | 0x80);
 }
 
 export function initDecodeTable(): void {
+  store<u8>(prefixTable + 0x66, P_OPSIZE);
+  store<u8>(prefixTable + 0x67, P_ADSIZE);
+  store<u8>(prefixTable + 0xf3, P_REP);
+  store<u8>(prefixTable + 0xf2, P_REPNE);
+  store<u8>(prefixTable + 0xf0, P_LOCK);
+  store<u8>(prefixTable + 0x26, P_SEG + (ES as u8));
+  store<u8>(prefixTable + 0x2e, P_SEG + (CS as u8));
+  store<u8>(prefixTable + 0x36, P_SEG + (SS as u8));
+  store<u8>(prefixTable + 0x3e, P_SEG + (DS as u8));
+  store<u8>(prefixTable + 0x64, P_SEG + (FS as u8));
+  store<u8>(prefixTable + 0x65, P_SEG + (GS as u8));
+  for (let r: u32 = 0x40; r < 0x50; r++) store<u8>(prefixTable + r, P_REX);
+
   // One-byte map.
   for (let row: u32 = 0; row < 8; row++) {
     const b = row << 3;
@@ -148,28 +178,19 @@ export function decode(): void {
   if (fast) fetchPtr = codeOff + ((fetchStart as u32) & 0xfff);
 
   let b: u32;
-  // Prefixes.
+  // Prefixes: one table lookup per byte (most instructions have none).
   while (true) {
     b = nextByte();
     if (faulted) return;
-    if (b == 0x66) pfxOpsize = true;
-    else if (b == 0x67) pfxAdsize = true;
-    else if (b == 0xf3) pfxRep = 1;
-    else if (b == 0xf2) pfxRep = 2;
-    else if (b == 0xf0) pfxLock = true;
-    else if (b == 0x26) segOvr = ES;
-    else if (b == 0x2e) segOvr = CS;
-    else if (b == 0x36) segOvr = SS;
-    else if (b == 0x3e) segOvr = DS;
-    else if (b == 0x64) segOvr = FS;
-    else if (b == 0x65) segOvr = GS;
-    else if (mode64 && (b & 0xf0) == 0x40) {
+    const k = load<u8>(prefixTable + b);
+    if (k == 0) break;
+    if (k == P_REX) {
+      if (!mode64) break; // INC/DEC outside 64-bit mode
       rex = b;
       // REX counts only immediately before the opcode.
       const n = nextByte();
       if (faulted) return;
-      if (n == 0x66 || n == 0x67 || n == 0xf2 || n == 0xf3 || n == 0xf0 || n == 0x26 || n == 0x2e ||
-          n == 0x36 || n == 0x3e || n == 0x64 || n == 0x65 || (n & 0xf0) == 0x40) {
+      if (load<u8>(prefixTable + n) != 0) {
         rex = 0;
         insnLen--; // re-read it as a prefix
         if (insnLen >= 15) { raiseGP(0); return; }
@@ -177,7 +198,13 @@ export function decode(): void {
       }
       b = n;
       break;
-    } else break;
+    }
+    if (k == P_OPSIZE) pfxOpsize = true;
+    else if (k == P_ADSIZE) pfxAdsize = true;
+    else if (k == P_REP) pfxRep = 1;
+    else if (k == P_REPNE) pfxRep = 2;
+    else if (k == P_LOCK) pfxLock = true;
+    else segOvr = (k - P_SEG) as i32;
     if (insnLen >= 15) { raiseGP(0); return; }
   }
   rexW = (rex & 8) != 0;

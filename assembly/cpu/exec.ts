@@ -5,7 +5,7 @@ import {
   CTL_MSR_VALUE, CTL_INSN_COUNT, CTL_LAST_RIP, CTL_INSN_BYTES, CPU_OFF, CPU_RFLAGS, CPU_HALTED, CPU_SHADOW,
   CPU_NMI_PENDING, CPU_PENDING_EXT, CPU_KERNEL_GS_BASE, CPU_TSC_AUX, CPU_CR0, CPU_OFF as _C, XEN_OFF,
   EXIT_BUDGET, EXIT_HYPERCALL, EXIT_IO, EXIT_HLT, EXIT_SHUTDOWN, EXIT_WRMSR, EXIT_OUT_OF_MEMORY, EXIT_DEAD,
-  EXIT_VIRTIO_NOTIFY, SEG_BASE,
+  EXIT_VIRTIO_NOTIFY, SEG_BASE, IO_BITMAP_OFF,
 } from "../layout";
 import {
   rip, nextRip, setRip, setNextRip, cpl, mode64, gpr, setGpr, gpr32, setGprSized, updateMode, saveRipToState,
@@ -410,7 +410,17 @@ function ioPort(): u32 {
 
 /** IN: the first execution exits to the host; the retry after the host answered
  * takes CTL_IO_DATA. */
+/** Ports the host did not claim (IO_BITMAP_OFF) have nothing behind them. */
+// @ts-ignore: decorator
+@inline function hostPort(port: u32): bool {
+  return ((load<u8>(IO_BITMAP_OFF + (port >> 3)) as u32) & ((1 as u32) << (port & 7))) != 0;
+}
+
 function portIn(port: u32, size: i32): bool {
+  if (!hostPort(port)) {
+    store<u64>(CTL_OFF + CTL_IO_DATA, size == 4 ? 0xffffffff : size == 2 ? 0xffff : 0xff);
+    return true;
+  }
   if (ioInReady && load<u32>(CTL_OFF + CTL_IO_PORT) == port) {
     ioInReady = false;
     return true;
@@ -425,6 +435,7 @@ function portIn(port: u32, size: i32): bool {
 }
 
 function portOut(port: u32, size: i32, v: u64): void {
+  if (!hostPort(port)) return;
   store<u32>(CTL_OFF + CTL_IO_PORT, port);
   store<u32>(CTL_OFF + CTL_IO_SIZE, size);
   store<u32>(CTL_OFF + CTL_IO_WRITE, 1);

@@ -7,6 +7,7 @@ export const LAPIC_OFF = 0x3000; // local APIC register page as the guest sees i
 export const XEN_OFF = 0x4000; // Xen-facing latches the core consults (upcall vector, vcpu_info), 4 KiB
 export const EXC_RING_OFF = 0x5000; // ring of the last exceptions the core delivered (diagnostics), 4 KiB
 export const EXC_RING_ENTRIES = 0x40; // entries of 32 B: u32 vector, u32 error code, u64 rip, u64 cr2, u64 instruction count; u32 total count at EXC_RING_OFF + 0x800
+export const IO_BITMAP_OFF = 0x6000; // 8 KiB, one bit per I/O port the host handles; other ports read all-ones and drop writes in the core
 export const TLB_OFF = 0x10000; // software TLB: 4 arrays x 4096 entries x 16 B
 export const TLB_ENTRIES = 0x1000; // entries per TLB array (direct mapped by page number)
 export const TLB_LOG_OFF = 0x50000; // indices of filled TLB slots, so a flush touches only those
