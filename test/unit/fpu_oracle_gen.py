@@ -2,7 +2,7 @@
 # Real-CPU oracle for the x87/SSE suites (x87.test.ts, sse.test.ts).
 #
 # Each case is position-independent code that writes its own inputs with
-# immediates into a zeroed 1 KiB buffer at RDI, runs the instructions under test
+# immediates into a zeroed 4 KiB buffer at RDI, runs the instructions under test
 # and leaves the results in the buffer. This script assembles every case with
 # gas, runs it natively on this x86-64 host (x87 and XMM registers zeroed, FNINIT,
 # MXCSR 0x1F80 first) and writes fpu_oracle.jsonl next to itself: one line per
@@ -162,8 +162,9 @@ lines = ["fninit", "fld1", "fldpi", "rex.w fxsave [rdi+0x100]", "mov qword ptr [
 case("x87-stack", "fxsave64", lines)
 lines = ["fninit"] + w(0, 0) + ["fldcw word ptr [rdi]", "fnstcw word ptr [rdi+2]"] + w(4, 0xffff) + ["fldcw word ptr [rdi+4]", "fnstcw word ptr [rdi+6]", "fninit"]
 case("x87-stack", "fldcw", lines)
-for cond, setup in [("b", "stc"), ("e", "cmp eax, eax"), ("be", "clc"), ("u", "xor eax, eax")]:
-    lines = ["fninit", setup, "fld1", "fldpi", f"fcmov{cond} st, st(1)", "fstp tbyte ptr [rdi+0x20]", setup, "fldpi", f"fcmovn{cond} st, st(1)", "fstp tbyte ptr [rdi+0x30]", "fstp st(0)"]
+for cond, setup in [("b", "stc"), ("e", "cmp eax, eax"), ("be", "mov eax, 2; cmp eax, 1"), ("u", "xor eax, eax")]:
+    su = setup.split("; ")
+    lines = ["fninit"] + su + ["fld1", "fldpi", f"fcmov{cond} st, st(1)", "fstp tbyte ptr [rdi+0x20]"] + su + ["fldpi", f"fcmovn{cond} st, st(1)", "fstp tbyte ptr [rdi+0x30]", "fstp st(0)"]
     case("x87-stack", f"fcmov{cond}", lines)
 for v in [1234567890123456789.0, -0.0, 99.5, -42.0, 1e18, 1e19]:
     lines = ["fninit"] + d(0, v) + ["fld qword ptr [rdi]", "fbstp tbyte ptr [rdi+0x10]", "fbld tbyte ptr [rdi+0x10]", "fstp tbyte ptr [rdi+0x20]"] + SW
@@ -390,13 +391,130 @@ for op in ["addsd", "subsd", "mulsd", "divsd", "minsd", "maxsd", "sqrtsd", "cvts
         lines += mx(0x1f80) + ["mov dword ptr [rdi+0x3f8], 0"]
         case("sse-special", f"{op} daz{daz:#x}", lines)
 
+# --- compiler output: a freestanding C workload built with gcc -O3 -mssse3
+# (auto-vectorized integer and float loops, double formatting and sorting, long
+# double x87 math), linked into one position-independent blob whose offset 0 is
+# "call entry; ret". The core runs it with that RET patched to HLT.
+BLOB_C = r'''
+// Freestanding workload: compiler-generated SSE2/SSSE3 and x87 code.
+typedef unsigned char u8; typedef unsigned short u16; typedef unsigned int u32; typedef unsigned long u64;
+void *memcpy(void *d, const void *s, u64 n) { u8 *a = d; const u8 *b = s; while (n--) *a++ = *b++; return d; }
+void *memset(void *d, int c, u64 n) { u8 *a = d; while (n--) *a++ = (u8)c; return d; }
+static u32 seed = 12345;
+static u32 rnd(void) { seed = seed * 1103515245u + 12345u; return seed >> 8; }
+
+__attribute__((noinline)) static void vint(u8 *o) {
+  u8 a[256], b[256]; short s[128], t[128]; int x[64], y[64];
+  for (int i = 0; i < 256; i++) { a[i] = (u8)(i * 37 + 11); b[i] = (u8)((i * i) ^ 0x5a); }
+  for (int i = 0; i < 128; i++) { s[i] = (short)(rnd() & 0xffff); t[i] = (short)(i * 517 - 30000); }
+  for (int i = 0; i < 64; i++) { x[i] = (int)rnd() - 0x400000; y[i] = i * 1000003; }
+  for (int i = 0; i < 256; i++) o[i] = (u8)((a[i] + b[i]) ^ (a[i] > b[i] ? a[i] : b[i]));
+  for (int i = 0; i < 256; i++) { int v = a[i] + b[i]; o[256 + i] = v > 255 ? 255 : (u8)v; }
+  short *os = (short *)(o + 512);
+  for (int i = 0; i < 128; i++) os[i] = (short)((s[i] * t[i]) >> 7);
+  for (int i = 0; i < 128; i++) { int v = s[i] - t[i]; os[128 + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : (short)v; }
+  int *oi = (int *)(o + 1024);
+  for (int i = 0; i < 64; i++) oi[i] = (x[i] > y[i] ? x[i] : y[i]) + (x[i] >> 3) - (y[i] << 2);
+  u32 h = 0; for (int i = 0; i < 256; i++) h = h * 31 + (a[i] == b[i]) + (a[i] < 128);
+  long long sum = 0; for (int i = 0; i < 64; i++) sum += (long long)x[i] * y[i];
+  oi[64] = (int)h; *(long long *)(o + 1288) = sum;
+  u8 rev[16]; for (int i = 0; i < 16; i++) rev[i] = a[15 - i];
+  memcpy(o + 1296, rev, 16);
+}
+
+__attribute__((noinline)) static void vflt(u8 *o) {
+  float f[64], g[64]; double d[32], e[32];
+  for (int i = 0; i < 64; i++) { f[i] = (float)i * 0.37f - 3.0f; g[i] = (float)(rnd() % 1000) / 7.0f + 0.5f; }
+  for (int i = 0; i < 32; i++) { d[i] = (double)i * 1.1 - 10.0; e[i] = (double)(rnd() % 10000) / 3.0 + 0.25; }
+  float *of = (float *)o;
+  for (int i = 0; i < 64; i++) of[i] = __builtin_sqrtf(__builtin_fabsf(f[i])) * f[i] + 1.0f / (g[i] + 0.5f);
+  for (int i = 0; i < 64; i++) of[64 + i] = f[i] < g[i] ? f[i] * g[i] : f[i] - g[i];
+  double *od = (double *)(o + 512);
+  for (int i = 0; i < 32; i++) od[i] = d[i] * e[i] / (e[i] + 1.0) - __builtin_sqrt(e[i]);
+  int *oi = (int *)(o + 768);
+  for (int i = 0; i < 32; i++) oi[i] = (int)(d[i] * 1000.5);
+  for (int i = 0; i < 32; i++) oi[32 + i] = (int)(float)(d[i] * e[i]);
+  long *ol = (long *)(o + 1024);
+  for (int i = 0; i < 16; i++) ol[i] = (long)(e[i] * 1e12) ^ ((long)d[i] - (d[i] < (double)(long)d[i]));
+  double acc = 0; for (int i = 0; i < 32; i++) acc += d[i] * e[i];
+  float facc = 0; for (int i = 0; i < 64; i++) facc += f[i] * g[i];
+  *(double *)(o + 1152) = acc; *(float *)(o + 1160) = facc;
+  *(double *)(o + 1168) = (double)facc / acc;
+}
+
+static int fmt(char *p, double v, int prec) {
+  char *s = p;
+  if (v < 0) { *p++ = '-'; v = -v; }
+  double r = 0.5; for (int i = 0; i < prec; i++) r /= 10; v += r;
+  unsigned long ip = (unsigned long)v; double fr = v - (double)ip;
+  char tmp[24]; int n = 0; do { tmp[n++] = (char)('0' + ip % 10); ip /= 10; } while (ip);
+  while (n) *p++ = tmp[--n];
+  *p++ = '.';
+  for (int i = 0; i < prec; i++) { fr *= 10; int dgt = (int)fr; *p++ = (char)('0' + dgt); fr -= dgt; }
+  *p++ = ' ';
+  return (int)(p - s);
+}
+
+__attribute__((noinline)) static void text(u8 *o) {
+  char *p = (char *)o;
+  double vals[] = { 3.14159265358979, -2.5, 1e-5, 123456.789, 0.1 + 0.2, 1.0 / 3.0, 2.0 / 3.0, 1e15 + 0.3 };
+  for (int i = 0; i < 8; i++) p += fmt(p, vals[i], 9);
+  double a[40]; for (int i = 0; i < 40; i++) a[i] = (double)(int)(rnd() % 2000 - 1000) / 8.0;
+  for (int i = 1; i < 40; i++) { double k = a[i]; int j = i - 1; while (j >= 0 && a[j] > k) { a[j + 1] = a[j]; j--; } a[j + 1] = k; }
+  for (int i = 0; i < 40; i += 4) p += fmt(p, a[i], 3);
+  *p = 0;
+}
+
+__attribute__((noinline)) static void x87(u8 *o) {
+  long double s = 0, q = 1;
+  for (int i = 1; i <= 200; i++) { s += 1.0L / i; q *= 1.0L + 1.0L / (i * i); }
+  long double r = __builtin_sqrtl(s) / q;
+  memcpy(o, &s, 10); memcpy(o + 16, &q, 10); memcpy(o + 32, &r, 10);
+  *(long long *)(o + 48) = (long long)(r * 1e15L);
+  *(double *)(o + 56) = (double)(s * q);
+  long double big = 1e4000L; big = big * big / 1e4000L;
+  memcpy(o + 64, &big, 10);
+  long double m = 12345.6789L; long long parts = 0;
+  for (int i = 0; i < 10; i++) { parts = parts * 3 + (long long)m; m = m * 7.25L - (long double)(long long)m; }
+  *(long long *)(o + 80) = parts;
+  unsigned long long u = 0xfedcba9876543210ull; long double lu = (long double)u;
+  memcpy(o + 96, &lu, 10); *(unsigned long long *)(o + 112) = (unsigned long long)(lu / 3);
+}
+
+void entry(u8 *buf) {
+  vint(buf);
+  vflt(buf + 1400);
+  text(buf + 2600);
+  x87(buf + 3400);
+}
+'''
+BLOB_LD = "SECTIONS { . = 0; .text : { *(.text.start) *(.text .text.*) } .rodata : { *(.rodata .rodata.*) } .data : { *(.data .data.*) *(.bss .bss.*) } /DISCARD/ : { *(.comment) *(.note*) *(.eh_frame*) } }\n"
+# The stub aligns the stack itself: the native caller and the core enter it with
+# different RSP alignments.
+BLOB_START = ('.section .text.start,"ax"\n.globl _start\n_start: push %rbp\n mov %rsp, %rbp\n and $-16, %rsp\n'
+              ' call entry\n mov %rbp, %rsp\n pop %rbp\n ret\n.section .note.GNU-stack,"",@progbits\n')
+blobs = ["compiled C (gcc -O3 -mssse3)"]
+
 import os, subprocess, tempfile
 here = os.path.dirname(os.path.abspath(__file__))
 work = tempfile.mkdtemp(prefix="fpu_oracle_")
 os.chdir(work)
+open("blob.c", "w").write(BLOB_C)
+open("blob.ld", "w").write(BLOB_LD)
+open("start.S", "w").write(BLOB_START)
+subprocess.run(["gcc", "-O3", "-mssse3", "-mno-sse4", "-fno-math-errno", "-fPIC", "-ffreestanding", "-fno-stack-protector",
+                "-fcf-protection=none", "-fno-asynchronous-unwind-tables", "-fno-tree-loop-distribute-patterns", "-nostdlib",
+                "-c", "blob.c", "-o", "blob.o"], check=True)
+subprocess.run(["gcc", "-c", "start.S", "-o", "start.o"], check=True)
+subprocess.run(["ld", "--no-warn-rwx-segments", "-T", "blob.ld", "-o", "blob.elf", "start.o", "blob.o"], check=True)
+subprocess.run(["objcopy", "-O", "binary", "blob.elf", "blob.bin"], check=True)
+for b in blobs: cases.append(("compiled", b, None))
 with open("cases.S", "w") as f:
     f.write(".intel_syntax noprefix\n.text\n")
     for i, (g, n, ls) in enumerate(cases):
+        if ls is None:  # the blob: writable and page-aligned, as it is on the core
+            f.write(f'.section .blob,"awx",@progbits\n.balign 4096\n.globl c_{i}\nc_{i}:\n  .incbin "blob.bin"\n  ret\n.globl c_{i}_end\nc_{i}_end:\n.text\n')
+            continue
         f.write(f".globl c_{i}\nc_{i}:\n" + "\n".join("  " + l for l in ls) + f"\n  ret\n.globl c_{i}_end\nc_{i}_end:\n")
 with open("driver.c", "w") as f:
     f.write('#include <stdio.h>\n#include <string.h>\n#include <stdint.h>\n')
@@ -405,24 +523,26 @@ with open("driver.c", "w") as f:
     for i, (g, n, ls) in enumerate(cases): f.write(f'  {{{json.dumps(g)}, {json.dumps(n)}, c_{i}, c_{i}_end}},\n')
     f.write("};\n")
     f.write(r'''
-static unsigned char buf[1024] __attribute__((aligned(64)));
+static unsigned char buf[4096] __attribute__((aligned(64)));
 int main(void) {
   unsigned int m = 0x1f80;
   for (unsigned i = 0; i < sizeof cs / sizeof cs[0]; i++) {
     memset(buf, 0, sizeof buf);
+    static char hexcode[1 << 17];  /* the bytes before the run: the blob writes its own .data */
+    char *hp = hexcode;
+    for (char *p = cs[i].s; p < cs[i].e - 1; p++) hp += sprintf(hp, "%02x", (unsigned char)*p);
     asm volatile("fninit; fldz; fldz; fldz; fldz; fldz; fldz; fldz; fldz; fninit; ldmxcsr %0;"
       "pxor %%xmm0,%%xmm0; pxor %%xmm1,%%xmm1; pxor %%xmm2,%%xmm2; pxor %%xmm3,%%xmm3; pxor %%xmm4,%%xmm4; pxor %%xmm5,%%xmm5;"
       "pxor %%xmm6,%%xmm6; pxor %%xmm7,%%xmm7; pxor %%xmm8,%%xmm8; pxor %%xmm9,%%xmm9; pxor %%xmm10,%%xmm10; pxor %%xmm11,%%xmm11;"
       "pxor %%xmm12,%%xmm12; pxor %%xmm13,%%xmm13; pxor %%xmm14,%%xmm14; pxor %%xmm15,%%xmm15" :: "m"(m) : "xmm0","xmm1","xmm2","xmm3","xmm4","xmm5","xmm6","xmm7","xmm8","xmm9","xmm10","xmm11","xmm12","xmm13","xmm14","xmm15");
     ((void (*)(void *))cs[i].s)(buf);
     asm volatile("fninit; ldmxcsr %0; emms" :: "m"(m));
-    printf("{\"g\":\"%s\",\"n\":\"%s\",\"code\":\"", cs[i].g, cs[i].n);
-    for (char *p = cs[i].s; p < cs[i].e - 1; p++) printf("%02x", (unsigned char)*p);
+    printf("{\"g\":\"%s\",\"n\":\"%s\",\"code\":\"%s", cs[i].g, cs[i].n, hexcode);
     printf("\",\"out\":[");
     int first = 1;
-    for (int o = 0; o < 1024; ) {
+    for (int o = 0; o < 4096; ) {
       if (!buf[o]) { o++; continue; }
-      int e = o; while (e < 1024 && (buf[e] || (e + 1 < 1024 && buf[e + 1]) )) e++;
+      int e = o; while (e < 4096 && (buf[e] || (e + 1 < 4096 && buf[e + 1]) )) e++;
       printf("%s[%d,\"", first ? "" : ",", o); first = 0;
       for (int k = o; k < e; k++) printf("%02x", buf[k]);
       printf("\"]"); o = e;
@@ -434,6 +554,15 @@ int main(void) {
 ''')
 subprocess.run(["gcc", "-O1", "-o", "driver", "driver.c", "cases.S", "-z", "noexecstack"], check=True)
 out = subprocess.run(["./driver"], check=True, capture_output=True, text=True).stdout
+# The blob's stub: on the core its RET becomes HLT (there is no caller).
+lines_ = []
+for l in out.splitlines():
+    c = json.loads(l)
+    if c["g"] == "compiled":
+        assert c["code"][34:36] == "c3", c["code"][:40]
+        c["code"] = c["code"][:34] + "f4" + c["code"][36:]
+    lines_.append(json.dumps(c, separators=(",", ":")))
+out = "\n".join(lines_) + "\n"
 dest = os.path.join(here, "fpu_oracle.jsonl")
 with open(dest, "w") as f:
     f.write(out)

@@ -2,7 +2,7 @@
 // (code at CODE, RDI = DATA, a stack, HLT appended) to completion, or to the
 // first exception (each vector's handler is a HLT stub, as in src/core/snippet.ts).
 // The real-CPU oracle (fpu_oracle.jsonl, from fpu_oracle_gen.py) runs the same
-// bytes natively with RDI pointing at a zeroed 1 KiB buffer.
+// bytes natively with RDI pointing at a zeroed 4 KiB buffer.
 import { readFileSync } from "node:fs";
 import { Core } from "../../src/core/core.js";
 import * as L from "../../src/core/layout.gen.js";
@@ -33,7 +33,7 @@ export interface RunOptions {
 
 export interface RunResult {
   fault: number; // -1 = ran to the HLT
-  data: Uint8Array; // 1 KiB at DATA
+  data: Uint8Array; // 4 KiB at DATA
   core: Core;
 }
 
@@ -76,7 +76,7 @@ export async function createMachine(): Promise<(code: Uint8Array, opts?: RunOpti
     for (const s of [0, 2, 3, 4, 5]) core.setSegment(s, 0x10, 0, 0xffffffff, 0xc093);
     m.write(CODE, code);
     m.writeU8(CODE + code.length, 0xf4);
-    m.fill(DATA, 1024, 0);
+    m.fill(DATA, 4096, 0);
     if (opts.data) m.write(DATA, opts.data);
     for (let i = 0; i < 16; i++) core.setGpr(i, opts.gpr?.[i] ?? 0n);
     core.setGpr(7, opts.gpr?.[7] ?? BigInt(DATA));
@@ -96,10 +96,10 @@ export async function createMachine(): Promise<(code: Uint8Array, opts?: RunOpti
     core.setCpu32(L.CPU_HALTED, 0);
     core.setCpu32(L.CPU_SHADOW, 0);
     core.ex.stateChanged();
-    core.ex.run(opts.budget ?? 100000);
+    core.ex.run(opts.budget ?? 10_000_000);
     const rip = Number(core.rip);
     const fault = rip >= STUBS && rip < STUBS + 4096 ? ((rip - STUBS) >> 4) : -1;
-    return { fault, data: core.mem.read(DATA, 1024), core };
+    return { fault, data: core.mem.read(DATA, 4096), core };
   };
 }
 
@@ -117,7 +117,7 @@ export interface OracleCase {
   g: string; // group
   n: string; // name
   code: string; // hex, without the native RET
-  out: [number, string][]; // non-zero runs of the 1 KiB buffer after the native run
+  out: [number, string][]; // non-zero runs of the 4 KiB buffer after the native run
 }
 
 export function loadOracle(path: string): OracleCase[] {
@@ -128,7 +128,7 @@ export function loadOracle(path: string): OracleCase[] {
 }
 
 export function expectedBuffer(c: OracleCase): Uint8Array {
-  const b = new Uint8Array(1024);
+  const b = new Uint8Array(4096);
   for (const [off, h] of c.out) b.set(hex(h), off);
   return b;
 }
