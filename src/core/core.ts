@@ -190,6 +190,12 @@ export class Core implements PageSource {
     return this.ctl64n(L.CTL_INSN_COUNT);
   }
 
+  /** Makes port I/O to `port` exit to the host; unclaimed ports are empty
+   * (reads all-ones, writes dropped) and never leave the core. */
+  claimPort(port: number): void {
+    this.bytes[L.IO_BITMAP_OFF + (port >> 3)] |= 1 << (port & 7);
+  }
+
   // --- guest-physical pages --------------------------------------------------
   pageOffset(gfn: number): number {
     const f = this.ex.frameOf(gfn >>> 0, Math.floor(gfn / 2 ** 32));

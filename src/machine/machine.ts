@@ -120,7 +120,7 @@ export class Machine {
     c.setCtl32(L.CTL_TSC_KHZ, TSC_KHZ);
     c.setCtl32(L.CTL_VIRTUAL_CLOCK, this.config.virtualClock ? 1 : 0);
     // The ports the host answers; every other port is empty (the core handles it).
-    for (const port of [0xe9, 0x12, RESET_REG_PORT, SLEEP_CONTROL_PORT, SLEEP_STATUS_PORT]) c.bytes[L.IO_BITMAP_OFF + (port >> 3)] |= 1 << (port & 7);
+    for (const port of [0xe9, 0x12, RESET_REG_PORT, SLEEP_CONTROL_PORT, SLEEP_STATUS_PORT]) c.claimPort(port);
     const loaded = loadPvh(c.mem, this.config, this.image);
     this.xen = new XenGlue(this, loaded.memmap, (b) => this.emit(b), (kind, code) => this.onShutdown(kind, code));
     setPvhEntryState(c, loaded.entryGpa, loaded.startInfoGpa);

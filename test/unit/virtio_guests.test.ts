@@ -36,6 +36,7 @@ interface BareRun {
 async function runBare(elf: string, config: MachineConfig, maxInsns = 50_000_000): Promise<BareRun> {
   const module = await WebAssembly.compile(readFileSync(join(root, "build/core.wasm")));
   const core = await Core.create(module, config.layout);
+  core.claimPort(0xe9); // the guests print on the debug port
   const image = parseElf(readFileSync(elf), elf);
   const boot = loadPvh(core.mem, config, image);
   setPvhEntryState(core, boot.entryGpa, boot.startInfoGpa);
