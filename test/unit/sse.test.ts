@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { fileURLToPath } from "node:url";
 import {
-  createMachine, loadOracle, expectedBuffer, diffRows, hex, MXCSR, XMM, type RunOptions, type RunResult,
+  createMachine, loadOracle, expectedBuffer, diffRows, hex, MXCSR, XMM, FSW, FTW, type RunOptions, type RunResult,
 } from "./sse_machine.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -88,6 +88,18 @@ test("a 16-byte store that would fault on its second page writes nothing", () =>
   const r = run(hex("0f1107"), { gpr: { 7: 0xfffff8n }, xmm: { 0: [0x1122334455667788n, 0x99aabbccddeeff00n] } });
   assert.is(r.fault, 14);
   assert.equal([...r.core.mem.read(0xfffff8, 8)], [0, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+test("a faulting MMX instruction leaves the x87 state alone (no MMX transition)", () => {
+  // fld1; paddb mm0, [rsi] with RSI past the mapped 16 MiB
+  const r = run(hex("d9e80ffc06"), { gpr: { 6: 0x2000000n } });
+  assert.is(r.fault, 14);
+  assert.is(r.core.cpu32(FSW) & 0x3800, 0x3800, "TOP still 7");
+  assert.is(r.core.cpu32(FTW) & 0xff, 0x80, "only R7 tagged valid");
+  const ok = run(hex("d9e80ffc06"), { gpr: { 6: 0x300000n } });
+  assert.is(ok.fault, -1);
+  assert.is(ok.core.cpu32(FSW) & 0x3800, 0, "TOP 0 after an MMX instruction");
+  assert.is(ok.core.cpu32(FTW) & 0xff, 0xff, "every tag valid");
 });
 
 test("glibc-style strlen loop (movdqu / pcmpeqb / pmovmskb / bsf)", () => {

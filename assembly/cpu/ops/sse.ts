@@ -12,7 +12,7 @@ import { gpr, setGpr, RDI } from "../state";
 import { readRM, writeRM, readReg } from "./operand";
 import {
   P_NONE, P_66, P_F3, P_F2, FX, FX_FTW, MEMBUF, DBUF, WORK, xmm, mmPtr, mmSet, mmGet, mmReg, mmRm,
-  sseGate, mmxGate, mmxCheck, srcX, srcXs, srcMm, writeXRM,
+  sseGate, mmxGate, mmxCheck, mmxPending, mmxDone, srcX, srcXs, srcMm, writeXRM,
 } from "./sse_regs";
 import { pint, isPint, shiftAt, ssse3, isSsse3 } from "./sse_int";
 import { fpArith, fpHorizontal, fpCmp, fpComi, cvt2A, cvt2C, cvt5A, cvt5B, cvtE6 } from "./sse_fp";
@@ -26,6 +26,11 @@ import { grp15Exec } from "./sse_fxsave";
 /** Executes the decoded SSE/MMX instruction, or raises #UD. */
 export function sseExec(): void {
   if (pfxLock) { raiseUD(); return; }
+  dispatch();
+  if (mmxPending) mmxDone();
+}
+
+function dispatch(): void {
   const op = opcode;
   const p = prefixClass();
   if (op >= 0x200) { exec38or3A(op, p); return; }

@@ -88,13 +88,20 @@ export function sseGate(): bool {
   return true;
 }
 
-/** MMX gate: CR0.EM → #UD, CR0.TS → #NM; then the x87→MMX transition (TOP = 0,
- * every tag valid). */
+/** MMX gate: the checks of mmxCheck(); the x87→MMX transition (TOP = 0, every
+ * tag valid) is applied by sseExec once the instruction has completed without a
+ * fault, so a faulting MMX instruction leaves the x87 state alone. */
+export let mmxPending: bool = false;
 export function mmxGate(): bool {
   if (!mmxCheck()) return false;
+  mmxPending = true;
+  return true;
+}
+export function mmxDone(): void {
+  mmxPending = false;
+  if (faulted) return;
   store<u16>(FX + FX_FSW, load<u16>(FX + FX_FSW) & ~0x3800);
   store<u8>(FX + FX_FTW, 0xff);
-  return true;
 }
 
 /** The MMX/EMMS checks alone: CR0.EM → #UD, CR0.TS → #NM, a pending unmasked

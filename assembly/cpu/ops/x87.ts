@@ -6,7 +6,7 @@
 import { faulted, raise, raiseUD, MF, NM } from "../fault";
 import { opcode, modrm, isMem, eaLinear, opsize, pfxLock } from "../decode";
 import { read16, read32, read64, write16, write32, write64, probeWrite, read8, write8 } from "../mmu";
-import { cr0, setGprSized, RAX, CR0_MP, CR0_TS } from "../state";
+import { cr0, setGprSized, rip, RAX, CR0_MP, CR0_TS } from "../state";
 import { getEflags, setEflags, testCC } from "../flags";
 import {
   f80Add, f80Mul, f80Div, f80Sqrt, f80FromF64, f80FromF32, f80ToF64, f80ToF32, f80FromI64, f80ToInt,
@@ -58,6 +58,16 @@ export function x87Exec(): void {
   if (!noWait(op, m) && pendingMf()) return;
   if (isMem) execMem(op, (m >> 3) & 7);
   else execReg(op, m);
+  // FIP: the last non-control instruction, recorded once it completed.
+  if (!faulted && !isControl(op, m)) store<u64>(FX + FX_FIP, rip);
+}
+
+/** Control instructions leave FIP/FOP/FDP alone: the no-wait ones plus FLDCW,
+ * FLDENV and FRSTOR. */
+function isControl(op: u32, m: u32): bool {
+  if (noWait(op, m)) return true;
+  const reg = (m >> 3) & 7;
+  return m < 0xc0 && ((op == 0xd9 && (reg == 4 || reg == 5)) || (op == 0xdd && reg == 4));
 }
 
 /** 9B FWAIT: #NM with CR0.MP and CR0.TS, then pending x87 exceptions. */

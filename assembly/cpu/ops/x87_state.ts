@@ -71,13 +71,12 @@ export function pop(): void {
   setTop(t + 1);
 }
 
-/** Starts an arithmetic instruction: softfloat mode from FCW, FIP = RIP. */
+/** Starts an arithmetic instruction: softfloat mode from FCW. */
 export function begin(): void {
   const cw = fcw();
   sfBeginX87((cw >> 10) & 3, (cw & 0x10) != 0);
   setX87Prec((cw >> 8) & 3);
   sfSetRoundedUp(false);
-  store<u64>(FX + FX_FIP, rip);
 }
 
 /** C1 after a result: set when rounding increased the magnitude. */
