@@ -22,6 +22,7 @@ import { VirtioBlk } from "./virtio_blk.js";
 import { VirtioNet, parseMac } from "./virtio_net.js";
 import { VirtioConsole, type CharBackend } from "./virtio_console.js";
 import type { DeviceContext, DeviceModel } from "./device_model.js";
+import type { XenPvOpeners } from "../xen/backends/pv_devices.js";
 
 /** Opening host resources: what differs between Node and the browser. */
 export interface DeviceBackends {
@@ -151,6 +152,18 @@ export class Devices {
       kind: "blk",
       id,
       create: (slot) => new VirtioBlk(this.core, slot, backend, this.ctx, { serial, readOnly: drive.readonly }),
+    };
+  }
+
+  /** The same backend-opening path for the Xen PV devices (src/xen/backends). */
+  pvOpeners(config: MachineConfig): XenPvOpeners {
+    return {
+      block: (d) => this.openDrive(d),
+      net: (id) => (id === undefined ? null : this.netBackend(config, id)),
+      chardev: (id) => {
+        const cc = config.chardevs.find((c) => c.id === id);
+        return cc ? this.openChardev(cc) : null;
+      },
     };
   }
 

@@ -85,6 +85,8 @@ export interface MachineConfig {
   netdevs: NetdevConfig[];
   devices: DeviceConfig[];
   chardevs: ChardevConfig[];
+  /** -nodefaults: no default devices (the default Xen NIC of an unused -netdev). */
+  nodefaults?: boolean;
   /** -d / -trace categories (src/machine/trace_categories.ts). */
   trace?: string[];
   /** -D: where diagnostics go instead of stderr. */

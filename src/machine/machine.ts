@@ -19,6 +19,7 @@ import { disassemble } from "./disasm.js";
 import type { Platform } from "../platform/platform.js";
 import { Devices, type DeviceBackends } from "../devices/devices.js";
 import { lapicDeadline } from "../devices/lapic.js";
+import { XenPvDevices } from "../xen/backends/pv_devices.js";
 
 /** Instructions per run slice when nothing is due sooner (~1-2 ms of guest time). */
 const SLICE = 250_000;
@@ -33,6 +34,7 @@ export class Machine {
   private image: ElfImage;
   private xen!: XenGlue;
   private devices!: Devices;
+  private pv: XenPvDevices | null = null;
   private sinks: ConsoleSink[] = [];
   private result: MachineExit | null = null;
   private stopRequested = false;
@@ -56,6 +58,11 @@ export class Machine {
     m.devices = new Devices(core, config, platform, { log: (msg) => m.log(msg), ...backends });
     m.boot();
     return m;
+  }
+
+  /** The Xen PV devices (hot-plug from the host API). */
+  get xenDevices(): XenPvDevices {
+    return this.pv!;
   }
 
   /** The PCI devices (virtio models by id, for the host API). */
@@ -123,6 +130,12 @@ export class Machine {
     for (const port of [0xe9, 0x12, RESET_REG_PORT, SLEEP_CONTROL_PORT, SLEEP_STATUS_PORT]) c.claimPort(port);
     const loaded = loadPvh(c.mem, this.config, this.image);
     this.xen = new XenGlue(this, loaded.memmap, (b) => this.emit(b), (kind, code) => this.onShutdown(kind, code));
+    if (!this.pv) {
+      this.pv = new XenPvDevices(this.xen.xen, this.config, this.devices.pvOpeners(this.config), () => this.platform.wake(), {
+        log: (m) => this.log(m),
+        nodefaults: this.config.nodefaults,
+      });
+    } else this.pv.rebind(this.xen.xen);
     setPvhEntryState(c, loaded.entryGpa, loaded.startInfoGpa);
   }
 
@@ -153,6 +166,7 @@ export class Machine {
           this.reset();
         }
         this.devices.poll();
+        this.pv!.poll();
         const deadline = this.nextDeadline();
         const start = this.clock.sliceStart(c.insnCount);
         c.setCtl64(L.CTL_TSC_BASE, start);
@@ -191,6 +205,7 @@ export class Machine {
     }
     await this.xen.close();
     await this.devices.close();
+    await this.pv?.close();
     const r = this.result!;
     if (r.detail) r.detail = await this.crashReport(r.detail);
     else if (this.tracer.has("cpu_reset") && r.kind !== "stopped") r.detail = await this.crashReport(this.dump());
@@ -255,6 +270,7 @@ export class Machine {
     }
     this.xen.poll(this.clock.now());
     this.devices.poll();
+    this.pv!.poll();
   }
 
   private portIo(): void {
