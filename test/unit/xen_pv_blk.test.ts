@@ -28,6 +28,8 @@ import {
   BLKIF_OP_WRITE,
   BLKIF_REQUEST,
   BLKIF_REQUEST_DISCARD,
+  BLKIF_REQUEST_INDIRECT,
+  BLKIF_REQUEST_INDIRECT_GREFS,
   BLKIF_REQUEST_SEG,
   BLKIF_RESPONSE,
   BLKIF_RSP_EOPNOTSUPP,
@@ -273,7 +275,7 @@ test("bad requests get BLKIF_RSP_ERROR (or EOPNOTSUPP) and a counter, never an e
     ["no segments", request(true, BLKIF_OP_READ, 9n, 0n, []), BLKIF_RSP_ERROR],
     ["first_sect > last_sect", request(true, BLKIF_OP_READ, 10n, 0n, [{ gref: 16, first: 3, last: 2 }]), BLKIF_RSP_ERROR],
     ["last_sect 8", request(true, BLKIF_OP_READ, 11n, 0n, [{ gref: 16, first: 0, last: 8 }]), BLKIF_RSP_ERROR],
-    ["indirect (not offered)", request(true, BLKIF_OP_INDIRECT, 12n, 0n, []), BLKIF_RSP_EOPNOTSUPP],
+    ["reserved operation 4", request(true, 4, 12n, 0n, []), BLKIF_RSP_EOPNOTSUPP],
     ["unknown operation", request(true, 200, 13n, 0n, []), BLKIF_RSP_EOPNOTSUPP],
   ];
   const rsp = submit(...cases.map((c) => c[1]));
@@ -463,6 +465,59 @@ test("a full ring: 32 requests in one go, all answered", () => {
   assert.ok(rsp.every((r, i) => r.get("status") === BLKIF_RSP_OKAY && r.big("id") === BigInt(i)));
   assert.equal(page(7).slice(0, 512), image.slice(31 * 512, 32 * 512));
 });
+
+/** A blkif_request_indirect naming indirect pages `pages`. */
+function indirect(long: boolean, iop: number, id: bigint, sector: bigint, nseg: number, pages: number[]): Uint8Array {
+  const r = new GuestStruct(BLKIF_REQUEST_INDIRECT.of(long));
+  r.set("operation", BLKIF_OP_INDIRECT).set("indirect_op", iop).set("nr_segments", nseg).set("id", id).set("sector_number", sector).set("handle", XVDA);
+  const out = new Uint8Array(long ? 112 : 108);
+  out.set(r.bytes);
+  const dv = new DataView(out.buffer);
+  const g = long ? BLKIF_REQUEST_INDIRECT_GREFS.x86_64 : BLKIF_REQUEST_INDIRECT_GREFS.x86_32;
+  pages.forEach((ref, i) => dv.setUint32(g + i * 4, ref, true));
+  return out;
+}
+
+for (const long of [true, false]) {
+  test(`indirect descriptors (${long ? "x86_64" : "x86_32"}): 20 segments from an indirect page; the response names indirect_op`, () => {
+    const { submit, page, image, tm, fe, blk } = setup({ long });
+    assert.is(fe.be("feature-max-indirect-segments"), "256");
+    const table = 0x540;
+    fe.grant(60, table, true); // netfront/blkfront grant indirect pages read-only
+    const segs = new DataView(new ArrayBuffer(20 * 8));
+    for (let i = 0; i < 20; i++) {
+      segs.setUint32(i * 8, 16 + i, true);
+      segs.setUint8(i * 8 + 4, 0);
+      segs.setUint8(i * 8 + 5, 7);
+    }
+    tm.mem.write(table * 4096, new Uint8Array(segs.buffer));
+    let rsp = submit(indirect(long, BLKIF_OP_READ, 77n, 16n, 20, [60]));
+    assert.is(rsp[0].get("operation"), BLKIF_OP_READ, "Linux's blkfront takes the device down on a mismatch");
+    assert.is(rsp[0].get("status"), BLKIF_RSP_OKAY);
+    assert.is(rsp[0].big("id"), 77n);
+    for (const i of [0, 7, 19]) assert.equal(page(i), image.slice(16 * 512 + i * 4096, 16 * 512 + (i + 1) * 4096), `segment ${i}`);
+
+    // A write the same way.
+    for (let i = 0; i < 20; i++) tm.mem.write((DATA_GFN + i) * 4096, pattern(4096, 100 + i));
+    rsp = submit(indirect(long, BLKIF_OP_WRITE, 78n, 1000n, 20, [60]));
+    assert.is(rsp[0].get("operation"), BLKIF_OP_WRITE);
+    assert.is(rsp[0].get("status"), BLKIF_RSP_OKAY);
+    assert.equal(image.slice(1000 * 512 + 5 * 4096, 1000 * 512 + 6 * 4096), pattern(4096, 105));
+
+    // Bad ones: flush as indirect_op, too many segments, an ungranted table, a bad segment.
+    const before = blk.stats.guestErrors;
+    rsp = submit(
+      indirect(long, BLKIF_OP_FLUSH_DISKCACHE, 1n, 0n, 1, [60]),
+      indirect(long, BLKIF_OP_READ, 2n, 0n, 257, [60]),
+      indirect(long, BLKIF_OP_READ, 3n, 0n, 0, [60]),
+      indirect(long, BLKIF_OP_READ, 4n, 0n, 4, [61]),
+    );
+    assert.equal(rsp.map((r) => r.get("status")), [BLKIF_RSP_ERROR, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR]);
+    tm.mem.writeU8(table * 4096 + 5, 9); // segment 0: last_sect 9
+    assert.is(submit(indirect(long, BLKIF_OP_READ, 5n, 0n, 2, [60]))[0].get("status"), BLKIF_RSP_ERROR);
+    assert.is(blk.stats.guestErrors, before + 5);
+  });
+}
 
 // ---------------------------------------------------------------------------
 // configuration, hot-plug, numbering

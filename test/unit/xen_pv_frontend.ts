@@ -64,6 +64,11 @@ export class TestFrontend {
     store.transactionEnd(this.conn, tx, true);
   }
 
+  /** Remove a frontend key. */
+  remove(key: string): void {
+    this.xen.store.rm(this.conn, 0, `${this.path}/${key}`);
+  }
+
   /** xenbus_switch_state. */
   setState(s: number): void {
     this.publish({ state: s });

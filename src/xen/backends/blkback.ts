@@ -8,8 +8,8 @@
 //   frontend virtual-device, device-type (Linux's blkfront ignores an HVM/PVH vbd
 //            without it) — and from the guest: ring-ref, event-channel, protocol
 //
-// Not offered: multi-page rings (max-ring-page-order), several queues, persistent
-// grants, indirect descriptors. A frontend is free to ignore all of them.
+// Offered: indirect descriptors (feature-max-indirect-segments 256). Not offered:
+// multi-page rings (max-ring-page-order), several queues, persistent grants.
 //
 // Requests: every field comes from the guest and is checked — operation,
 // nr_segments (1..11 for data), first_sect ≤ last_sect ≤ 7, the sector range against
@@ -34,11 +34,14 @@ import {
   BLKIF_MAX_SEGMENTS_PER_REQUEST,
   BLKIF_OP_DISCARD,
   BLKIF_OP_FLUSH_DISKCACHE,
+  BLKIF_OP_INDIRECT,
   BLKIF_OP_READ,
   BLKIF_OP_WRITE,
   BLKIF_OP_WRITE_BARRIER,
   BLKIF_REQUEST,
   BLKIF_REQUEST_DISCARD,
+  BLKIF_REQUEST_INDIRECT,
+  BLKIF_REQUEST_INDIRECT_GREFS,
   BLKIF_REQUEST_SEG,
   BLKIF_REQUEST_SEGMENT,
   BLKIF_RESPONSE,
@@ -47,11 +50,16 @@ import {
   BLKIF_RSP_OKAY,
   BLKIF_SECTOR_BYTES,
   BLKIF_SECTORS_PER_PAGE,
+  BLKIF_SEGS_PER_INDIRECT_FRAME,
   VDISK_READONLY,
   XEN_IO_PROTO_ABI_X86_32,
   XEN_IO_PROTO_ABI_X86_64,
 } from "./io/blkif.js";
 import type { XenbusDevice, XenbusDriver } from "./xenbus.js";
+
+/** feature-max-indirect-segments: what Linux's blkback offers (MAX_INDIRECT_SEGMENTS);
+ * one indirect page's worth would be 512. Linux's blkfront uses 32 of them by default. */
+export const BLKIF_MAX_INDIRECT_SEGMENTS = 256;
 
 export interface BlkbackOptions {
   /** The vbd number (device/vbd/<devid>, the frontend's virtual-device). */
@@ -135,6 +143,7 @@ export class Blkback implements XenbusDriver {
       "feature-flush-cache": "1",
       "feature-barrier": "0",
       "feature-persistent": "0",
+      "feature-max-indirect-segments": String(BLKIF_MAX_INDIRECT_SEGMENTS),
       "hotplug-status": "connected",
     };
     if (this.canDiscard) {
@@ -272,32 +281,71 @@ export class Blkback implements XenbusDriver {
         return this.startRw(c, op, id, req, bytes);
       case BLKIF_OP_DISCARD:
         return this.startDiscard(c, id, new GuestStruct(BLKIF_REQUEST_DISCARD.of(c.long), bytes));
+      case BLKIF_OP_INDIRECT:
+        return this.startIndirect(c, id, bytes);
       default:
-        // Indirect descriptors, the reserved op, garbage: not offered.
+        // The reserved op, garbage: not offered.
         return this.reject(c, id, op, `operation ${op} not supported`, BLKIF_RSP_EOPNOTSUPP);
     }
   }
 
+  /** READ/WRITE/FLUSH_DISKCACHE/WRITE_BARRIER: segments in the request itself. */
   private startRw(c: Conn, op: number, id: bigint, req: GuestStruct, bytes: Uint8Array): void {
     const nseg = req.get("nr_segments");
     const isFlush = op === BLKIF_OP_FLUSH_DISKCACHE || op === BLKIF_OP_WRITE_BARRIER;
     if (nseg > BLKIF_MAX_SEGMENTS_PER_REQUEST) return this.reject(c, id, op, `${nseg} segments (at most ${BLKIF_MAX_SEGMENTS_PER_REQUEST})`);
     if (nseg === 0 && !isFlush) return this.reject(c, id, op, "read/write without segments");
-
-    // Segments: in-page sector ranges, consecutive on the disk from sector_number.
     const segOff = c.long ? BLKIF_REQUEST_SEG.x86_64 : BLKIF_REQUEST_SEG.x86_32;
+    const segs = this.parseSegments(bytes.subarray(segOff), nseg);
+    if (typeof segs === "string") return this.reject(c, id, op, segs);
+    this.startData(c, op, id, req.big("sector_number"), segs);
+  }
+
+  /** BLKIF_OP_INDIRECT: the segments sit in up to 8 granted pages the request names. */
+  private startIndirect(c: Conn, id: bigint, bytes: Uint8Array): void {
+    const req = new GuestStruct(BLKIF_REQUEST_INDIRECT.of(c.long), bytes);
+    const iop = req.get("indirect_op");
+    const nseg = req.get("nr_segments");
+    // The response names indirect_op, not BLKIF_OP_INDIRECT: Linux's blkfront checks
+    // it and takes the device down on a mismatch.
+    if (iop !== BLKIF_OP_READ && iop !== BLKIF_OP_WRITE) return this.reject(c, id, iop, `indirect operation ${iop}`);
+    if (nseg === 0 || nseg > BLKIF_MAX_INDIRECT_SEGMENTS) return this.reject(c, id, iop, `${nseg} indirect segments (1..${BLKIF_MAX_INDIRECT_SEGMENTS})`);
+    const pages = Math.ceil(nseg / BLKIF_SEGS_PER_INDIRECT_FRAME);
+    const grefOff = c.long ? BLKIF_REQUEST_INDIRECT_GREFS.x86_64 : BLKIF_REQUEST_INDIRECT_GREFS.x86_32;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const table = new Uint8Array(nseg * 8);
+    for (let p = 0; p < pages; p++) {
+      const gref = dv.getUint32(grefOff + p * 4, true);
+      const n = Math.min(BLKIF_SEGS_PER_INDIRECT_FRAME, nseg - p * BLKIF_SEGS_PER_INDIRECT_FRAME);
+      const got = this.xen.gnttab.copyFrom(0, gref, 0, n * 8);
+      if (typeof got === "number") return this.reject(c, id, iop, `indirect page grant ${gref}: status ${got}`);
+      table.set(got, p * BLKIF_SEGS_PER_INDIRECT_FRAME * 8);
+    }
+    const segs = this.parseSegments(table, nseg);
+    if (typeof segs === "string") return this.reject(c, id, iop, segs);
+    this.startData(c, iop, id, req.big("sector_number"), segs);
+  }
+
+  /** blkif_request_segment[n] from `bytes` (a private copy), checked; or what is wrong. */
+  private parseSegments(bytes: Uint8Array, n: number): Segment[] | string {
     const segs: Segment[] = [];
-    let total = 0;
-    for (let i = 0; i < nseg; i++) {
-      const s = new GuestStruct(BLKIF_REQUEST_SEGMENT.l64, bytes.subarray(segOff + i * 8, segOff + i * 8 + 8));
+    for (let i = 0; i < n; i++) {
+      const s = new GuestStruct(BLKIF_REQUEST_SEGMENT.l64, bytes.subarray(i * 8, i * 8 + 8));
       const first = s.get("first_sect");
       const last = s.get("last_sect");
-      if (first > last || last >= BLKIF_SECTORS_PER_PAGE) return this.reject(c, id, op, `segment ${i}: sectors ${first}..${last}`);
-      const len = (last - first + 1) * BLKIF_SECTOR_BYTES;
-      segs.push({ gref: s.get("gref"), off: first * BLKIF_SECTOR_BYTES, len });
-      total += len;
+      if (first > last || last >= BLKIF_SECTORS_PER_PAGE) return `segment ${i}: sectors ${first}..${last}`;
+      segs.push({ gref: s.get("gref"), off: first * BLKIF_SECTOR_BYTES, len: (last - first + 1) * BLKIF_SECTOR_BYTES });
     }
-    const sector = req.big("sector_number");
+    return segs;
+  }
+
+  /** Start a data request: segments are in-page sector ranges, consecutive on the
+   * disk from `sector`. */
+  private startData(c: Conn, op: number, id: bigint, sector: bigint, segs: Segment[]): void {
+    const isFlush = op === BLKIF_OP_FLUSH_DISKCACHE || op === BLKIF_OP_WRITE_BARRIER;
+    const nseg = segs.length;
+    let total = 0;
+    for (const s of segs) total += s.len;
     if (nseg > 0 && sector + BigInt(total / BLKIF_SECTOR_BYTES) > BigInt(this.sectors))
       return this.reject(c, id, op, `sectors ${sector}+${total / BLKIF_SECTOR_BYTES} beyond the disk (${this.sectors})`);
     const offset = Number(sector) * BLKIF_SECTOR_BYTES;

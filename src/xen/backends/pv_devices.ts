@@ -100,8 +100,8 @@ export class XenPvDevices {
     opts: XenPvOptions = {},
   ) {
     this.log = opts.log ?? ((m) => console.error(m));
-    // MACs after the virtio NICs' 52:54:00:12:34:56 + n.
-    this.nextMac = config.devices.filter((d) => d.driver === "virtio-net-pci" && !d.options.mac).length;
+    // MACs after the virtio NICs' 52:54:00:12:34:56 + n (n counts every virtio-net-pci).
+    this.nextMac = config.devices.filter((d) => d.driver === "virtio-net-pci").length;
     const nodefaults = opts.nodefaults ?? (config as PvConfig).nodefaults ?? false;
     this.plan(config, nodefaults);
     this.bus = new XenbusBackend(xen);

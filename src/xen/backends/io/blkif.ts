@@ -11,6 +11,11 @@
 //   segment: gref u32@0, first_sect u8@4, last_sect u8@5, pad u16           = 8
 //   response x86_64: id@0 operation@8 status i16@10 = 16; x86_32 (pack 4): the same = 12
 //   discard: flag@1 (was nr_segments), id, sector_number, nr_sectors u64 after it
+//   indirect x86_64: operation@0 indirect_op@1 nr_segments u16@2 id@8 sector_number@16
+//                    handle@24 indirect_grefs[8]@28 = 64 (60 rounded to the u64 alignment)
+//   indirect x86_32: operation@0 indirect_op@1 nr_segments u16@2 id@4 sector_number@12
+//                    handle@20 indirect_grefs[8]@24, pad u64 = 64
+//   The indirect pages hold blkif_request_segment arrays, 512 per page.
 
 import { defineStruct } from "../../abi/struct.js";
 import { ringSize } from "./ring.js";
@@ -34,6 +39,9 @@ export const BLKIF_MAX_SEGMENTS_PER_REQUEST = 11;
 export const BLKIF_SECTOR_BYTES = 512;
 /** Sectors in one 4 KiB segment page: last_sect is at most 7. */
 export const BLKIF_SECTORS_PER_PAGE = 8;
+/** Indirect segment pages one request may name, and segments per such page. */
+export const BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST = 8;
+export const BLKIF_SEGS_PER_INDIRECT_FRAME = 4096 / 8;
 /** blkif_request_discard.flag */
 export const BLKIF_DISCARD_SECURE = 1;
 
@@ -82,6 +90,23 @@ export const BLKIF_REQUEST_DISCARD = defineStruct(
   112,
   108,
 );
+
+export const BLKIF_REQUEST_INDIRECT = defineStruct(
+  "blkif_request_indirect",
+  H,
+  {
+    operation: ["u8", 0],
+    indirect_op: ["u8", 1],
+    nr_segments: ["u16", 2],
+    id: ["u64", 8, 4],
+    sector_number: ["u64", 16, 12],
+    handle: ["u16", 24, 20],
+  },
+  64,
+  64,
+);
+/** Offset of indirect_grefs[0] in blkif_request_indirect. */
+export const BLKIF_REQUEST_INDIRECT_GREFS = { x86_64: 28, x86_32: 24 } as const;
 
 export const BLKIF_RESPONSE = defineStruct(
   "blkif_response",

@@ -85,11 +85,6 @@ export class BackRing {
     return Math.min(req, rsp);
   }
 
-  /** req_prod as the frontend last wrote it. */
-  reqProd(): number {
-    return this.u32(SRING_REQ_PROD);
-  }
-
   /** A private copy of request `idx` (RING_COPY_REQUEST), `len` bytes of its slot. */
   request(idx: number, len = this.entryBytes): Uint8Array {
     return this.mem.read(this.slotGpa(idx), Math.min(len, this.entryBytes));
@@ -106,12 +101,6 @@ export class BackRing {
   respond(bytes: Uint8Array): void {
     this.mem.write(this.slotGpa(this.rspProdPvt), bytes.subarray(0, this.entryBytes));
     this.rspProdPvt = (this.rspProdPvt + 1) >>> 0;
-  }
-
-  /** Write response slot `idx` directly (netif's rule: an rx response sits in the slot
-   * of its request; tx extra-info slots get a NULL response in place). */
-  respondAt(idx: number, bytes: Uint8Array): void {
-    this.mem.write(this.slotGpa(idx), bytes.subarray(0, this.entryBytes));
   }
 
   private slotGpa(idx: number): number {
