@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { fileURLToPath } from "node:url";
 import {
   createMachine, loadOracle, expectedBuffer, diffRows, hex, MXCSR, XMM, FSW, FTW, type RunOptions, type RunResult,
-} from "./sse_machine.js";
+} from "./fpu_machine.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const oracle = loadOracle(here + "fpu_oracle.jsonl").filter((c) => !c.g.startsWith("x87"));
