@@ -64,4 +64,52 @@ test("Linux boots to a shell on hvc0, uses a virtio disk, and powers off with st
   }
 });
 
+test("the same image as a Xen PV disk (xvda, xen-blkfront) and a virtio disk (vda)", async () => {
+  const { vmlinux, initramfs } = guestPaths();
+  const dir = mkdtempSync(join(tmpdir(), "xpvh-linux-"));
+  const img = ext2Image(dir);
+  const s = new Session(["-m", "256", "-kernel", vmlinux, "-initrd", initramfs, "-append", "console=hvc0",
+    "-drive", `file=${img},if=xen,format=raw`, "-drive", `file=${img},if=virtio,format=raw,readonly=on`]);
+  try {
+    await s.expect("# ", 120_000);
+    const devs = await s.run("ls /dev/xvda /dev/vda; cat /sys/bus/xen/devices/vbd-51712/nodename");
+    assert.match(devs, "/dev/xvda");
+    assert.match(devs, "/dev/vda");
+    assert.match(devs, "device/vbd/51712");
+    assert.match(await s.run("mount /dev/xvda /mnt && cat /mnt/hello.txt"), "hello from the disk");
+    await s.run("echo through-blkfront > /mnt/pv.txt; sync; umount /mnt");
+    s.type("poweroff -f\n");
+    assert.is(await s.exit(60_000), 0);
+    assert.is(readFromImage(img, "/pv.txt"), "through-blkfront\n");
+  } finally {
+    s.kill();
+  }
+});
+
+test("two machines on one network (virtio-net and the default Xen NIC over -netdev socket) ping each other", async () => {
+  const { vmlinux, initramfs } = guestPaths();
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const base = ["-m", "128", "-kernel", vmlinux, "-initrd", initramfs, "-append", "console=hvc0"];
+  const a = new Session([...base, "-netdev", `socket,id=n0,listen=127.0.0.1:${port}`, "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01"]);
+  await a.expect("# ", 120_000);
+  const b = new Session([...base, "-netdev", `socket,id=n0,connect=127.0.0.1:${port}`]);
+  try {
+    await b.expect("# ", 120_000);
+    await a.run("ifconfig eth0 10.0.2.1 netmask 255.255.255.0 up");
+    const nic = await b.run("ifconfig eth0 10.0.2.2 netmask 255.255.255.0 up; ls /sys/bus/xen/devices/");
+    assert.match(nic, "vif-0");
+    const ping = await b.run("ping -c 3 -W 5 10.0.2.1", "# ", 90_000);
+    assert.match(ping, /3 packets transmitted, [1-3] packets received/);
+    const back = await a.run("ping -c 2 -W 5 10.0.2.2", "# ", 90_000);
+    assert.match(back, /2 packets transmitted, [1-2] packets received/);
+    a.type("poweroff -f\n");
+    b.type("poweroff -f\n");
+    assert.is(await a.exit(60_000), 0);
+    assert.is(await b.exit(60_000), 0);
+  } finally {
+    a.kill();
+    b.kill();
+  }
+});
+
 test.run();
