@@ -405,7 +405,7 @@ class ArgParser {
         continue;
       }
       const name = item.replace(/^trace:/, "");
-      if (!TRACE_CATEGORIES.includes(name)) throw new ConfigError(`xpvh: ${option} ${item}: unknown category (one of ${TRACE_CATEGORIES.join(", ")})`);
+      if (!(TRACE_CATEGORIES as readonly string[]).includes(name)) throw new ConfigError(`xpvh: ${option} ${item}: unknown category (one of ${TRACE_CATEGORIES.join(", ")})`);
       this.trace.add(name);
     }
   }
