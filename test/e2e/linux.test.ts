@@ -112,4 +112,31 @@ test("two machines on one network (virtio-net and the default Xen NIC over -netd
   }
 });
 
+test("reboot restarts the guest; under -no-reboot it ends the process with status 0", async () => {
+  const { vmlinux, initramfs } = guestPaths();
+  const base = ["-m", "128", "-kernel", vmlinux, "-initrd", initramfs, "-append", "console=hvc0"];
+  const s = new Session(base);
+  try {
+    await s.expect("# ", 120_000);
+    s.type("reboot -f\n");
+    await s.expect("reboot: machine restart");
+    const mark = s.output.length;
+    await s.expect("xpvh-linux: init started", 120_000, mark);
+    await s.expect("# ", 60_000, mark);
+    s.type("poweroff -f\n");
+    assert.is(await s.exit(60_000), 0);
+  } finally {
+    s.kill();
+  }
+  const n = new Session(["-no-reboot", ...base]);
+  try {
+    await n.expect("# ", 120_000);
+    n.type("reboot -f\n");
+    assert.is(await n.exit(60_000), 0);
+    assert.match(n.stderr, "guest shut down (reboot)");
+  } finally {
+    n.kill();
+  }
+});
+
 test.run();
