@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Session } from "./session.ts";
@@ -34,8 +34,10 @@ test("Linux boots to a shell on hvc0, uses a virtio disk, and powers off with st
   const { vmlinux, initramfs } = guestPaths();
   const dir = mkdtempSync(join(tmpdir(), "xpvh-linux-"));
   const img = ext2Image(dir);
+  const consoleFile = join(dir, "virtconsole.txt");
   const s = new Session(["-m", "256", "-kernel", vmlinux, "-initrd", initramfs, "-append", "console=hvc0",
-    "-drive", `file=${img},if=virtio,format=raw`]);
+    "-drive", `file=${img},if=virtio,format=raw`,
+    "-chardev", `file,id=c1,path=${consoleFile}`, "-device", "virtio-serial-pci", "-device", "virtconsole,chardev=c1"]);
   try {
     await s.expect("xpvh-linux: init started", 120_000);
     await s.expect("# ", 60_000);
@@ -54,11 +56,14 @@ test("Linux boots to a shell on hvc0, uses a virtio disk, and powers off with st
     await s.run("echo written-by-the-guest > /mnt/new.txt");
     await s.run("sync");
     await s.run("umount /mnt");
+    // hvc0 is the Xen console; the virtio console is the next hvc.
+    await s.run("echo through-virtio-console > /dev/hvc1");
     s.type("poweroff -f\n");
     const status = await s.exit(60_000);
     assert.match(s.output, "reboot: Power down");
     assert.is(status, 0, s.stderr);
     assert.is(readFromImage(img, "/new.txt"), "written-by-the-guest\n");
+    assert.is(readFileSync(consoleFile, "utf8"), "through-virtio-console\n");
   } finally {
     s.kill();
   }
