@@ -34,7 +34,7 @@ export function nodeDeviceBackends(log: (m: string) => void = (m) => console.err
           throw new ConfigError(`xpvh: -netdev socket,id=${nd.id}: give listen=, connect= or udp= (mcast= is not supported)`);
         }
         if (nd.type === "user") {
-          for (const k of ["hostfwd", "guestfwd", "smb", "tftp", "ipv6-net"])
+          for (const k of ["guestfwd", "smb", "tftp", "ipv6-net"])
             if (o[k] !== undefined) log(`xpvh: warning: -netdev user,${k}= is not supported yet; ignored`);
           return new UserNet(nodeUserNetOutside(), {
             net: o.net,
@@ -42,6 +42,7 @@ export function nodeDeviceBackends(log: (m: string) => void = (m) => console.err
             dns: o.dns,
             dhcpstart: o.dhcpstart,
             restrict: o.restrict === "on" || o.restrict === "yes",
+            hostfwd: o.hostfwd ? [o.hostfwd] : [],
             log,
           });
         }

@@ -267,4 +267,62 @@ test("usernet: through real sockets, a guest TCP connection to 10.0.2.2 reaches 
   server.close();
 });
 
+test("usernet: hostfwd=tcp::PORT-:22 turns a host connection into one from the gateway to the guest", async () => {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+  const hostPort = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const u = new UserNet(nodeUserNetOutside(), { hostfwd: [`tcp:127.0.0.1:${hostPort}-:22`] });
+  const rx: Uint8Array[] = [];
+  u.onReceive = (f) => rx.push(f);
+  const client = net.connect(hostPort, "127.0.0.1");
+  let got = "";
+  client.on("data", (d) => (got += d));
+  client.write("ssh-probe");
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(cond(), "timed out");
+  };
+  await until(() => rx.length > 0);
+  // The guest has been silent: the stack asks for its MAC first.
+  const req = rx.shift()!;
+  const rv = new DataView(req.buffer);
+  assert.is(rv.getUint16(12), ETHERTYPE_ARP);
+  assert.is(rv.getUint16(20), 1, "ARP request");
+  assert.is(rv.getUint32(38), GUEST);
+  const reply = new Uint8Array(42);
+  reply.set(GW_MAC, 0);
+  reply.set(GUEST_MAC, 6);
+  const w = new DataView(reply.buffer);
+  w.setUint16(12, ETHERTYPE_ARP);
+  w.setUint16(14, 1);
+  w.setUint16(16, 0x0800);
+  reply[18] = 6;
+  reply[19] = 4;
+  w.setUint16(20, 2);
+  reply.set(GUEST_MAC, 22);
+  w.setUint32(28, GUEST);
+  reply.set(GW_MAC, 32);
+  w.setUint32(38, GW);
+  u.send(reply);
+  const synFrame = rx.shift()!;
+  assert.equal([...synFrame.subarray(0, 6)], [...GUEST_MAC], "the held SYN goes to the learned MAC");
+  const syn = tcpOf(synFrame);
+  assert.is(syn.flags, TCP_SYN);
+  assert.is(syn.dport, 22);
+  // The guest accepts: SYN-ACK from 10.0.2.15:22 to 10.0.2.2:<sport>.
+  const seg = (seq: number, ack: number, flags: number, data?: Uint8Array) =>
+    ipFrame(GUEST, GW, IPPROTO_TCP, tcpSegment(GUEST, GW, 22, syn.sport, seq, ack, flags, 65535, data, flags & TCP_SYN ? 1460 : 0));
+  u.send(seg(9000, syn.seq + 1, TCP_SYN | TCP_ACK));
+  let data = "";
+  await until(() => {
+    for (const f of rx.splice(0)) data += new TextDecoder().decode(tcpOf(f).data);
+    return data === "ssh-probe";
+  });
+  u.send(seg(9001, syn.seq + 1 + 9, TCP_ACK | TCP_PSH, new TextEncoder().encode("SSH-2.0-guest")));
+  await until(() => got === "SSH-2.0-guest");
+  client.destroy();
+  u.close();
+});
+
 test.run();

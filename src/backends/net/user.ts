@@ -4,8 +4,8 @@
 // loopback), 10.0.2.3 the DNS server (queries go to the host's resolver), and
 // DHCP hands out 10.0.2.15. ARP and ICMP echo to those addresses are answered
 // here; guest TCP connections and UDP datagrams to anywhere else are carried
-// on host sockets (NAT). IPv4 only, no fragments, no ICMP to the outside, no
-// hostfwd yet.
+// on host sockets (NAT), and hostfwd= rules forward host TCP ports to the
+// guest. IPv4 only, no fragments, no ICMP to the outside, no UDP hostfwd.
 //
 // The protocol logic is platform neutral; the sockets come from a
 // UserNetOutside (src/backends/net/user_node.ts in Node). Without one, only
@@ -27,6 +27,9 @@ export interface UdpSocket {
 /** Host sockets for the NAT. */
 export interface UserNetOutside {
   tcpConnect(host: string, port: number, events: TcpEvents): TcpStream;
+  /** hostfwd: accept TCP connections on the host; each one is handed over with
+   * a function that binds its events and returns the stream. */
+  tcpListen?(host: string, port: number, onConnection: (attach: (events: TcpEvents) => TcpStream) => void): { close(): void };
   udpOpen(onMessage: (data: Uint8Array, host: string, port: number) => void): UdpSocket;
   /** The resolver guest DNS queries are forwarded to, or null. */
   dnsServer(): string | null;
@@ -43,6 +46,8 @@ export interface UserNetOptions {
   dhcpstart?: string;
   /** restrict=on: nothing leaves the virtual network */
   restrict?: boolean;
+  /** hostfwd=tcp:[hostaddr]:hostport-[guestaddr]:guestport (TCP only) */
+  hostfwd?: string[];
   log?: (m: string) => void;
 }
 
@@ -84,15 +89,86 @@ export class UserNet implements NetBackend {
       if (((v & this.mask) >>> 0) !== this.netAddr) throw new Error(`${what}=${u32ToIp(v)} is outside net=${u32ToIp(this.netAddr)}/${prefix}`);
     this.restrict = !!opts.restrict;
     this.log = opts.log ?? (() => {});
+    for (const rule of opts.hostfwd ?? []) this.forward(rule);
+  }
+
+  private listeners: { close(): void }[] = [];
+  private nextPort = 49152;
+
+  /** hostfwd=tcp:[hostaddr]:hostport-[guestaddr]:guestport: connections to the
+   * host port become connections from the gateway to the guest. */
+  private forward(rule: string): void {
+    const m = /^(tcp)?:([^:]*):(\d+)-([^:]*):(\d+)$/.exec(rule);
+    if (!m) throw new Error(`hostfwd=${rule}: expected tcp:[hostaddr]:hostport-[guestaddr]:guestport`);
+    const hostPort = Number(m[3]);
+    const guestIp = m[4] ? ipToU32(m[4]) : this.guestIp;
+    const guestPort = Number(m[5]);
+    if (!this.outside?.tcpListen) throw new Error("hostfwd is not available on this platform");
+    this.listeners.push(
+      this.outside.tcpListen(m[2] || "127.0.0.1", hostPort, (attach) => {
+        if (this.closed) return;
+        const sport = this.nextPort;
+        this.nextPort = this.nextPort >= 65535 ? 49152 : this.nextPort + 1;
+        const key = `${guestPort}|${this.hostIp}|${sport}`;
+        const c = new TcpConn(
+          null,
+          (seq, ack, flags, data, mss) =>
+            this.emit(guestIp, this.hostIp, IPPROTO_TCP, tcpSegment(this.hostIp, guestIp, sport, guestPort, seq, ack, flags, TcpConn.window, data, mss)),
+          () => this.tcp.delete(key),
+        );
+        this.tcp.get(key)?.finish();
+        this.tcp.set(key, c);
+        c.stream = attach(c.events());
+        c.open();
+      }),
+    );
   }
 
   private ours(ip: number): boolean {
     return ip === this.hostIp || ip === this.dnsIp;
   }
 
+  /** Packets waiting for the guest's MAC address (an ARP request is out). */
+  private unresolved: Uint8Array[] = [];
+
   private emit(dst: number, src: number, proto: number, payload: Uint8Array, dstMac?: Uint8Array): void {
     if (this.closed) return;
-    this.onReceive?.(ipv4Frame(dstMac ?? this.guestMac ?? BROADCAST_MAC, GATEWAY_MAC, src, dst, proto, payload));
+    const mac = dstMac ?? this.guestMac;
+    if (mac) {
+      this.onReceive?.(ipv4Frame(mac, GATEWAY_MAC, src, dst, proto, payload));
+      return;
+    }
+    // The guest has not said anything yet (a forwarded connection to an idle
+    // guest): ask who has its address, as a router would, and hold the packet.
+    if (this.unresolved.length < 64) this.unresolved.push(ipv4Frame(BROADCAST_MAC, GATEWAY_MAC, src, dst, proto, payload));
+    this.arpRequest(dst);
+  }
+
+  private arpRequest(target: number): void {
+    const r = new Uint8Array(ETH_HLEN + 28);
+    r.set(BROADCAST_MAC, 0);
+    r.set(GATEWAY_MAC, 6);
+    const w = new DataView(r.buffer);
+    w.setUint16(12, ETHERTYPE_ARP);
+    w.setUint16(14, 1);
+    w.setUint16(16, ETHERTYPE_IPV4);
+    r[18] = 6;
+    r[19] = 4;
+    w.setUint16(20, 1); // request
+    r.set(GATEWAY_MAC, 22);
+    w.setUint32(28, this.hostIp);
+    w.setUint32(38, target);
+    this.onReceive?.(r);
+  }
+
+  private learn(mac: Uint8Array): void {
+    this.guestMac = mac;
+    const held = this.unresolved;
+    this.unresolved = [];
+    for (const f of held) {
+      f.set(mac, 0);
+      this.onReceive?.(f);
+    }
   }
 
   /** A frame from the guest. */
@@ -103,7 +179,7 @@ export class UserNet implements NetBackend {
     else if (type === ETHERTYPE_IPV4) {
       const ip = parseIpv4(frame, ETH_HLEN);
       if (!ip) return;
-      this.guestMac ??= frame.slice(6, 12);
+      if (!this.guestMac) this.learn(frame.slice(6, 12));
       if (ip.proto === IPPROTO_UDP) this.udpIn(ip.dst, ip.payload, frame);
       else if (ip.proto === IPPROTO_TCP) this.tcpIn(ip.src, ip.dst, ip.payload);
       else if (ip.proto === IPPROTO_ICMP) this.icmpIn(ip.src, ip.dst, ip.payload);
@@ -114,12 +190,13 @@ export class UserNet implements NetBackend {
   private arp(f: Uint8Array): void {
     if (f.length < ETH_HLEN + 28) return;
     const v = new DataView(f.buffer, f.byteOffset + ETH_HLEN, 28);
-    if (v.getUint16(0) !== 1 || v.getUint16(2) !== ETHERTYPE_IPV4 || v.getUint16(6) !== 1) return; // Ethernet/IPv4 request
+    if (v.getUint16(0) !== 1 || v.getUint16(2) !== ETHERTYPE_IPV4) return; // Ethernet/IPv4 only
+    const op = v.getUint16(6);
     const target = v.getUint32(24);
     const senderMac = f.slice(ETH_HLEN + 8, ETH_HLEN + 14);
     const senderIp = v.getUint32(14);
-    this.guestMac = senderMac;
-    if (!this.ours(target)) return;
+    this.learn(senderMac);
+    if (op !== 1 || !this.ours(target)) return;
     const r = new Uint8Array(ETH_HLEN + 28);
     r.set(senderMac, 0);
     r.set(GATEWAY_MAC, 6);
@@ -208,7 +285,7 @@ export class UserNet implements NetBackend {
     }
     const replyType = type === 1 ? 2 : type === 3 ? 5 : 0; // DISCOVER -> OFFER, REQUEST -> ACK
     if (!replyType) return;
-    this.guestMac = srcMac;
+    this.learn(srcMac);
     const r = new Uint8Array(240 + 64);
     const w = new DataView(r.buffer);
     r[0] = 2; // BOOTREPLY
@@ -286,6 +363,7 @@ export class UserNet implements NetBackend {
 
   close(): void {
     this.closed = true;
+    for (const l of this.listeners) l.close();
     for (const c of [...this.tcp.values()]) c.finish();
     for (const f of this.udp.values()) {
       clearTimeout(f.timer);

@@ -38,6 +38,31 @@ export function nodeUserNetOutside(): UserNetOutside {
         resume: () => void s.resume(),
       };
     },
+    tcpListen(host, port, onConnection) {
+      const server = net.createServer((s) => {
+        s.setNoDelay(true);
+        onConnection((ev) => {
+          let failed = false;
+          s.on("data", (d: Buffer) => ev.onData(new Uint8Array(d.buffer, d.byteOffset, d.length)));
+          s.on("end", () => ev.onEnd());
+          s.on("error", () => {
+            failed = true;
+          });
+          s.on("close", (hadError) => ev.onClose(hadError || failed));
+          return {
+            write: (d) => void s.write(d),
+            end: () => void s.end(),
+            destroy: () => void s.destroy(),
+            pause: () => void s.pause(),
+            resume: () => void s.resume(),
+          };
+        });
+      });
+      server.on("error", () => {});
+      server.listen(port, host);
+      server.unref();
+      return { close: () => void server.close() };
+    },
     udpOpen(onMessage): UdpSocket {
       const s = dgram.createSocket("udp4");
       s.on("message", (m, r) => onMessage(new Uint8Array(m), r.address, r.port));

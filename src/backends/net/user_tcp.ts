@@ -40,7 +40,9 @@ const LOW_WATER = 64 * 1024;
 /** a < b in sequence space. */
 const seqLt = (a: number, b: number) => ((a - b) | 0) < 0;
 
-type State = "connecting" | "syn-received" | "established" | "closed";
+/** connecting: guest SYN seen, host stream not up yet; syn-received: SYN-ACK
+ * sent; syn-sent: our SYN to the guest (host-forwarded connection). */
+type State = "connecting" | "syn-received" | "syn-sent" | "established" | "closed";
 
 export class TcpConn {
   state: State = "connecting";
@@ -50,7 +52,7 @@ export class TcpConn {
   private sndUna: number;
   private sndNxt: number;
   private guestWnd: number;
-  private readonly mss: number;
+  private mss: number;
   /** Host bytes not yet acknowledged by the guest (sndUna is its first byte). */
   private buf = new Uint8Array(0);
   private bufLen = 0;
@@ -62,16 +64,26 @@ export class TcpConn {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private rto = RTO_MS;
 
+  /** A connection the guest opens with `syn` (null: one we open towards the
+   * guest with open(), for host forwarding). */
   constructor(
-    syn: Tcp,
+    syn: Tcp | null,
     private readonly send: SegmentSink,
     private readonly onDone: () => void,
   ) {
-    this.rcvNxt = (syn.seq + 1) >>> 0;
+    this.rcvNxt = syn ? (syn.seq + 1) >>> 0 : 0;
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
-    this.guestWnd = syn.window;
-    this.mss = Math.min(MSS, syn.mss || 536);
+    this.guestWnd = syn ? syn.window : 0;
+    this.mss = Math.min(MSS, syn?.mss || 536);
+  }
+
+  /** Active open towards the guest (the host stream is already connected). */
+  open(): void {
+    this.state = "syn-sent";
+    this.send(this.iss, 0, TCP_SYN, undefined, MSS);
+    this.sndNxt = (this.iss + 1) >>> 0;
+    this.arm();
   }
 
   /** Host stream callbacks. */
@@ -181,6 +193,11 @@ export class TcpConn {
       this.arm();
       return;
     }
+    if (this.state === "syn-sent") {
+      this.send(this.iss, 0, TCP_SYN, undefined, MSS);
+      this.arm();
+      return;
+    }
     // Go back to the first unacknowledged byte.
     this.sndNxt = this.sndUna;
     this.finSent = false;
@@ -192,6 +209,20 @@ export class TcpConn {
     if (this.state === "closed") return;
     if (t.flags & TCP_RST) {
       this.finish();
+      return;
+    }
+    if (this.state === "syn-sent") {
+      // Our SYN answered: SYN-ACK acknowledging it, or nothing.
+      if ((t.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK) || t.ack !== this.sndNxt) return;
+      this.rcvNxt = (t.seq + 1) >>> 0;
+      this.guestWnd = t.window;
+      if (t.mss) this.mss = Math.min(MSS, t.mss);
+      this.sndUna = t.ack;
+      this.state = "established";
+      this.rto = RTO_MS;
+      this.clearTimer();
+      this.send(this.sndNxt, this.rcvNxt, TCP_ACK);
+      this.pump();
       return;
     }
     if (t.flags & TCP_SYN) {
