@@ -17,6 +17,7 @@ import type { BlockBackend } from "../backends/block/block_backend.js";
 import { MemoryBlock } from "../backends/block/memory.js";
 import type { NetBackend } from "../backends/net/net_backend.js";
 import { HubPort } from "../backends/net/hub.js";
+import { UserNet } from "../backends/net/user.js";
 import { virtioExports } from "./virtio_pci.js";
 import { VirtioBlk } from "./virtio_blk.js";
 import { VirtioNet, parseMac } from "./virtio_net.js";
@@ -203,6 +204,15 @@ export class Devices {
       b = port;
     } else if (nd.type !== "none") {
       b = this.backends.openNet?.(nd) ?? null;
+      // Without host sockets `user` still gives DHCP, ARP and ping of the gateway.
+      if (!b && nd.type === "user") {
+        const o = nd.options;
+        try {
+          b = new UserNet(null, { net: o.net, host: o.host, dns: o.dns, dhcpstart: o.dhcpstart, log: this.ctx.log });
+        } catch (e) {
+          throw new ConfigError(`xpvh: -netdev user,id=${id}: ${(e as Error).message}`);
+        }
+      }
       if (!b) this.ctx.log(`xpvh: warning: -netdev ${nd.type},id=${id} is not available here; the NIC's cable is unplugged`);
     }
     this.netBackends.set(id, b);
