@@ -30,6 +30,9 @@ const F_DISCARD = 13;
 const F_WRITE_ZEROES = 14;
 
 const SECTOR = 512;
+/** Largest data transfer of one request; larger ones get IOERR rather than a
+ * host buffer of the guest's choosing (Linux stays far below: max_sectors_kb). */
+const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 const QUEUE_SIZE = 256;
 /** Sectors per discard / write-zeroes request (8 MiB). */
 const MAX_ZERO_SECTORS = 16384;
@@ -155,7 +158,8 @@ export class VirtioBlk implements DeviceModel {
     switch (type) {
       case VIRTIO_BLK_T_IN: {
         const len = chain.writable - 1;
-        if (len % SECTOR !== 0 || sector * SECTOR + len > size || sector > size) return this.finish(chain, VIRTIO_BLK_S_IOERR, 0);
+        if (len % SECTOR !== 0 || len > MAX_REQUEST_BYTES || sector * SECTOR + len > size || sector > size)
+          return this.finish(chain, VIRTIO_BLK_S_IOERR, 0);
         const buf = new Uint8Array(len);
         this.run(() => this.backend.read(sector * SECTOR, buf), (ok) => {
           if (!ok) return this.finish(chain, VIRTIO_BLK_S_IOERR, 0);
@@ -167,7 +171,7 @@ export class VirtioBlk implements DeviceModel {
       }
       case VIRTIO_BLK_T_OUT: {
         const len = chain.readable - 16;
-        if (this.readOnly || len % SECTOR !== 0 || sector * SECTOR + len > size || sector > size)
+        if (this.readOnly || len % SECTOR !== 0 || len > MAX_REQUEST_BYTES || sector * SECTOR + len > size || sector > size)
           return this.finish(chain, VIRTIO_BLK_S_IOERR, 0);
         const data = chain.read(this.core, 16, len);
         this.run(() => this.backend.write(sector * SECTOR, data), (ok) =>

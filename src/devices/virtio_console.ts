@@ -19,6 +19,8 @@ const TXQ = 1;
 const QUEUE_SIZE = 128;
 /** Input bytes kept while the guest has no buffers; older input is dropped past this. */
 const INPUT_BACKLOG = 64 * 1024;
+/** Output taken from one chain; the rest of a larger chain is dropped. */
+const MAX_OUTPUT = 64 * 1024;
 
 export class VirtioConsole implements DeviceModel {
   readonly fn: VirtioFunction;
@@ -63,7 +65,7 @@ export class VirtioConsole implements DeviceModel {
 
   private output(): void {
     for (let c = this.fn.pop(TXQ); c; c = this.fn.pop(TXQ)) {
-      const data = c.read(this.core, 0, c.readable);
+      const data = c.read(this.core, 0, Math.min(c.readable, MAX_OUTPUT));
       if (data.length) this.backend?.write(data);
       this.fn.push(c, 0);
     }
