@@ -22,6 +22,7 @@ import type { MachineConfig } from "../../src/machine/config.js";
 import { Devices } from "../../src/devices/devices.js";
 import { lapicDeadline } from "../../src/devices/lapic.js";
 import { testConfig } from "./virtio_driver.js";
+import { createMachine } from "../../src/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const guest = (name: string) => join(root, "test/guests", name);
@@ -41,6 +42,7 @@ async function runBare(elf: string, config: MachineConfig, maxInsns = 50_000_000
   const boot = loadPvh(core.mem, config, image);
   setPvhEntryState(core, boot.entryGpa, boot.startInfoGpa);
   core.setCtl32(L.CTL_XEN_CPUID_BASE, 0); // a bare machine: no Xen
+  for (const port of [0xe9, 0xf4]) core.claimPort(port); // debug console, isa-debug-exit
   const devices = new Devices(core, config, { wake() {} }, { log: () => {} });
   let out = "";
   let tsc = 0;
@@ -136,6 +138,47 @@ test("guest virtio_blk: reads, writes, GET_ID and an out-of-range read through a
   assert.is(r.exitValue, 0);
   assert.is(new TextDecoder().decode(disk.subarray(512, 512 + 25)), "written by virtio_blk.elf");
   assert.ok(disk.subarray(512 + 32, 1024).every((b) => b === 0x5a));
+});
+
+// --- The same guests on the whole machine (Xen console, SCHEDOP_shutdown) -----
+
+test("machine: virtio_blk.elf under Xen passes and the write lands in the drive", async () => {
+  const disk = diskImage(128);
+  const m = await createMachine({
+    kernel: readFileSync(guest("virtio_blk.elf")),
+    kernelName: "virtio_blk.elf",
+    memoryBytes: 32 << 20,
+    virtualClock: true,
+    drives: [{ id: "d0", data: disk, format: "raw", interface: "none", readonly: false }],
+    devices: [{ driver: "virtio-blk-pci", options: { drive: "d0", serial: "xen-disk" } }],
+  });
+  let out = "";
+  m.onConsole((b) => (out += new TextDecoder().decode(b)));
+  const exit = await m.run();
+  assert.is(exit.kind, "poweroff", out);
+  assert.match(out, /serial: xen-disk\n/);
+  assert.match(out, /virtio_blk: 13 passed, 0 failed/);
+  assert.is(new TextDecoder().decode(disk.subarray(512, 512 + 25)), "written by virtio_blk.elf");
+});
+
+test("machine: pci_enum.elf under Xen sees the configured functions", async () => {
+  const m = await createMachine({
+    kernel: readFileSync(guest("pci_enum.elf")),
+    kernelName: "pci_enum.elf",
+    memoryBytes: 32 << 20,
+    virtualClock: true,
+    netdevs: [{ id: "n0", type: "hubport", options: { hubid: "9" } }],
+    devices: [
+      { driver: "virtio-net-pci", options: { netdev: "n0" } },
+      { driver: "virtio-serial-pci", options: {} },
+    ],
+  });
+  let out = "";
+  m.onConsole((b) => (out += new TextDecoder().decode(b)));
+  const exit = await m.run();
+  assert.is(exit.kind, "poweroff", out);
+  for (const l of ["00:01.0 1af4:1041 class 020000", "00:02.0 1af4:1043 class 078000", "functions on bus 0: 3"])
+    assert.ok(out.split("\n").includes(l), `missing "${l}" in:\n${out}`);
 });
 
 // --- QEMU as the oracle ------------------------------------------------------
