@@ -63,3 +63,4 @@ build cpu_ring3 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S cpu_ring3.S
 # microvm,pcie=on (same ECAM and MMIO window as xenpvh's defaults).
 build pci_enum   64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S pci_enum.S
 build virtio_blk 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S virtio_blk.S
+build virtio_net 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S virtio_net.S

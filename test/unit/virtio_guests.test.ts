@@ -140,7 +140,48 @@ test("guest virtio_blk: reads, writes, GET_ID and an out-of-range read through a
   assert.ok(disk.subarray(512 + 32, 1024).every((b) => b === 0x5a));
 });
 
+test("guest virtio_net: two NICs on one hub hear each other's broadcast, with MSI-X", async () => {
+  const config = testConfig({
+    netdevs: [
+      { id: "a", type: "hubport", options: { hubid: "21" } },
+      { id: "b", type: "hubport", options: { hubid: "21" } },
+    ],
+    devices: [
+      { driver: "virtio-net-pci", options: { netdev: "a" } },
+      { driver: "virtio-net-pci", options: { netdev: "b" } },
+    ],
+  });
+  const r = await runBare(guest("virtio_net.elf"), config);
+  if (process.env.SHOW) console.log(r.out, r.instructions);
+  assert.not.match(r.out, /FAIL/, r.out);
+  assert.match(r.out, /nic0: 52:54:00:12:34:56 link up/);
+  assert.match(r.out, /nic0: received from 52:54:00:12:34:57: xpvh-net hello/);
+  assert.match(r.out, /nic1: received from 52:54:00:12:34:56: xpvh-net hello/);
+  assert.is(r.exitValue, 0);
+});
+
 // --- The same guests on the whole machine (Xen console, SCHEDOP_shutdown) -----
+
+test("machine: two machines in one process, one NIC each on a shared hub, exchange frames", async () => {
+  const make = (mac: string) =>
+    createMachine({
+      kernel: readFileSync(guest("virtio_net.elf")),
+      kernelName: "virtio_net.elf",
+      memoryBytes: 32 << 20,
+      netdevs: [{ id: "n", type: "hubport", options: { hubid: "33" } }],
+      devices: [{ driver: "virtio-net-pci", options: { netdev: "n", mac } }],
+    });
+  const [a, b] = await Promise.all([make("52:54:00:00:00:0a"), make("52:54:00:00:00:0b")]);
+  const outs = ["", ""];
+  a.onConsole((x) => (outs[0] += new TextDecoder().decode(x)));
+  b.onConsole((x) => (outs[1] += new TextDecoder().decode(x)));
+  const [ea, eb] = await Promise.all([a.run(), b.run()]);
+  assert.is(ea.kind, "poweroff", outs[0]);
+  assert.is(eb.kind, "poweroff", outs[1]);
+  assert.match(outs[0], /nic0: received from 52:54:00:00:00:0b: xpvh-net hello/);
+  assert.match(outs[1], /nic0: received from 52:54:00:00:00:0a: xpvh-net hello/);
+});
+
 
 test("machine: virtio_blk.elf under Xen passes and the write lands in the drive", async () => {
   const disk = diskImage(128);
@@ -199,6 +240,15 @@ if (qemu.status !== 0) {
     const r = runQemu(guest("pci_enum.elf"), ["-device", "virtio-blk-pci,drive=d0,disable-legacy=on", "-drive", "if=none,id=d0,format=raw,file=null-co://,file.size=65536"]);
     assert.is(r.status, 1, `QEMU exit 1 = isa-debug-exit 0 (all passed):\n${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /00:01\.0 1af4:1042 class 010000/);
+  });
+
+  test("oracle: virtio_net on QEMU microvm,pcie=on (two NICs on a hub) passes its checks", () => {
+    const r = runQemu(guest("virtio_net.elf"), [
+      "-netdev", "hubport,id=a,hubid=0", "-netdev", "hubport,id=b,hubid=0",
+      "-device", "virtio-net-pci,netdev=a,disable-legacy=on", "-device", "virtio-net-pci,netdev=b,disable-legacy=on",
+    ]);
+    assert.is(r.status, 1, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /nic1: received from 52:54:00:12:34:56: xpvh-net hello/);
   });
 
   test("oracle: virtio_blk on QEMU microvm,pcie=on passes its checks", () => {
