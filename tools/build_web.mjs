@@ -5,7 +5,8 @@ import { copyFileSync, mkdirSync } from "node:fs";
 
 const out = "build/web";
 mkdirSync(out + "/guests", { recursive: true });
-const common = { bundle: true, format: "esm", target: "es2022", sourcemap: true, logLevel: "warning" };
+// iced-x86 (crash disassembly) is Node-only: the page reports crashes without it.
+const common = { bundle: true, format: "esm", target: "es2022", sourcemap: true, logLevel: "warning", external: ["iced-x86"] };
 await build({ ...common, entryPoints: ["web/main.ts"], outfile: out + "/main.js", platform: "browser" });
 await build({ ...common, entryPoints: ["web/worker.ts"], outfile: out + "/worker.js", platform: "browser" });
 copyFileSync("web/index.html", out + "/index.html");
