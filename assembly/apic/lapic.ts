@@ -174,9 +174,6 @@ function apicEnabled(): bool {
 @inline function bitWord(base: u32, v: u32): u32 {
   return LAPIC_OFF + base + ((v >> 5) << 4);
 }
-function testBit(base: u32, v: u32): bool {
-  return (load<u32>(bitWord(base, v)) & (1 << (v & 31))) != 0;
-}
 function setBit(base: u32, v: u32): void {
   const a = bitWord(base, v);
   store<u32>(a, load<u32>(a) | (1 << (v & 31)));
