@@ -1,13 +1,15 @@
-// Guests the page offers: the project's own PVH images, served next to the page.
+// Guests the page offers, listed in guests.json by tools/build_web.mjs (Linux
+// appears when the recipe in tools/linux has been built).
 export interface WebGuest {
   id: string;
   label: string;
   kernel: string;
+  initrd?: string;
   cmdline: string;
   memoryMiB: number;
 }
 
-export const GUESTS: WebGuest[] = [
-  { id: "hello", label: "hello (32-bit)", kernel: "guests/hello.elf", cmdline: "", memoryMiB: 32 },
-  { id: "hello64", label: "hello64 (long mode)", kernel: "guests/hello64.elf", cmdline: "", memoryMiB: 32 },
-];
+export async function loadGuests(): Promise<WebGuest[]> {
+  const res = await fetch("guests.json");
+  return res.ok ? res.json() : [];
+}

@@ -1,11 +1,12 @@
 // The page: an xterm.js terminal wired to a machine running in a Web Worker.
 import { Terminal } from "@xterm/xterm";
-import { GUESTS } from "./guests.js";
+import { loadGuests } from "./guests.js";
 
 const term = new Terminal({ convertEol: true, fontSize: 14, cols: 100, rows: 30 });
 term.open(document.getElementById("terminal")!);
 const status = document.getElementById("status")!;
 const select = document.getElementById("guest") as HTMLSelectElement;
+const GUESTS = await loadGuests();
 for (const g of GUESTS) select.add(new Option(g.label, g.id));
 
 let worker: Worker | null = null;
@@ -26,7 +27,7 @@ function boot(): void {
     }
   };
   status.textContent = `booting ${g.label}…`;
-  worker.postMessage({ type: "boot", kernelUrl: g.kernel, cmdline: g.cmdline, memoryMiB: g.memoryMiB });
+  worker.postMessage({ type: "boot", kernelUrl: g.kernel, initrdUrl: g.initrd, cmdline: g.cmdline, memoryMiB: g.memoryMiB });
 }
 
 term.onData((s) => worker?.postMessage({ type: "input", data: new TextEncoder().encode(s) }));

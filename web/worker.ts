@@ -4,7 +4,15 @@ import { Machine } from "../src/machine/machine.js";
 import { machineConfig } from "../src/machine/options.js";
 import { BrowserPlatform } from "../src/platform/browser.js";
 
-type ToWorker = { type: "boot"; kernelUrl: string; cmdline: string; memoryMiB: number } | { type: "input"; data: Uint8Array };
+type ToWorker =
+  | { type: "boot"; kernelUrl: string; initrdUrl?: string; cmdline: string; memoryMiB: number }
+  | { type: "input"; data: Uint8Array };
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
 
 let machine: Machine | null = null;
 
@@ -16,11 +24,10 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   }
   try {
     machine?.stop();
-    const res = await fetch(msg.kernelUrl);
-    if (!res.ok) throw new Error(`cannot fetch ${msg.kernelUrl}: HTTP ${res.status}`);
-    const kernel = new Uint8Array(await res.arrayBuffer());
+    const kernel = await fetchBytes(msg.kernelUrl);
+    const modules = msg.initrdUrl ? [{ name: msg.initrdUrl, data: await fetchBytes(msg.initrdUrl), cmdline: "" }] : [];
     const platform = new BrowserPlatform(new URL("core.wasm", self.location.href));
-    const config = machineConfig({ kernel, kernelName: msg.kernelUrl, cmdline: msg.cmdline, memoryBytes: msg.memoryMiB * 1024 * 1024 });
+    const config = machineConfig({ kernel, kernelName: msg.kernelUrl, modules, cmdline: msg.cmdline, memoryBytes: msg.memoryMiB * 1024 * 1024 });
     const m = await Machine.create(config, platform);
     machine = m;
     m.onConsole((data) => postMessage({ type: "console", data }));

@@ -2,7 +2,7 @@
 // runs in a Web Worker, and the guest's banner shows in the terminal.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import { serve } from "./static_server.ts";
@@ -33,6 +33,18 @@ test("the page boots the default guest in a worker and shows its banner", async 
     await page.goto(url + "?guest=hello64");
     await page.waitForSelector("body[data-exit]", { timeout: 30_000 });
     assert.match(await page.locator(".xterm-rows").innerText(), "long mode: ok");
+    // Linux, when the recipe's outputs exist: boot to the shell and type into the terminal.
+    const guests = JSON.parse(readFileSync("build/web/guests.json", "utf8")) as { id: string }[];
+    if (guests.some((g) => g.id === "linux")) {
+      await page.goto(url + "?guest=linux");
+      await page.waitForFunction(() => document.querySelector(".xterm-rows")?.textContent?.includes("# "), null, { timeout: 120_000 });
+      await page.click(".xterm");
+      await page.keyboard.type("uname -sm\n");
+      await page.waitForFunction(() => document.querySelector(".xterm-rows")?.textContent?.includes("Linux x86_64"), null, { timeout: 30_000 });
+      await page.keyboard.type("poweroff -f\n");
+      await page.waitForSelector("body[data-exit]", { timeout: 60_000 });
+      assert.is(await page.getAttribute("body", "data-exit"), "poweroff");
+    } else console.log("web: Linux guest not built; the page offers the small guests only");
   } finally {
     await browser.close();
     server.close();
