@@ -10,6 +10,10 @@ export const TSC_KHZ = 1_000_000;
 export class GuestClock {
   private tsc = 0;
   private idleSkip = 0;
+  /** The TSC and the core's instruction count when the current run slice began;
+   * sliceInsns is -1 between slices. */
+  private sliceTsc = 0;
+  private sliceInsns = -1;
   private readonly t0: number;
   readonly wallAtZeroMs: number;
 
@@ -22,12 +26,26 @@ export class GuestClock {
   sliceStart(insnCount: number): number {
     if (this.virtual) this.tsc = insnCount + this.idleSkip;
     else this.tsc = Math.max(this.tsc, Math.floor((this.platform.now() - this.t0) * 1e6));
+    this.sliceTsc = this.tsc;
+    this.sliceInsns = insnCount;
     return this.tsc;
   }
 
   /** After a slice that retired `insns` instructions. */
   sliceEnd(insns: number): void {
     this.tsc += insns;
+    this.sliceInsns = -1;
+  }
+
+  /** The TSC as the guest's RDTSC reads it at this moment, given the core's
+   * instruction count: inside a run slice (a hypercall answered on the fast path)
+   * the slice's start plus the instructions retired since, which is what the core
+   * counts; between slices now(). Xen's system time must use this, or a pvclock
+   * anchor taken mid-slice would lie ahead of the guest's TSC (a negative delta in
+   * the guest's pvclock read) or behind it (relative timers firing early). */
+  guestTsc(insnCount: number): number {
+    if (this.sliceInsns < 0) return this.now();
+    return this.sliceTsc + (insnCount - this.sliceInsns);
   }
 
   /** The guest TSC now (ns of system time). */

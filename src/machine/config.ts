@@ -85,6 +85,9 @@ export interface MachineConfig {
   netdevs: NetdevConfig[];
   devices: DeviceConfig[];
   chardevs: ChardevConfig[];
+  /** Most host memory guest RAM may take (it is backed lazily, page by page, up to
+   * wasm32's 4 GiB); touching more ends the run with an out-of-memory exit. */
+  hostRamLimitBytes?: number;
   /** -nodefaults: no default devices (the default Xen NIC of an unused -netdev). */
   nodefaults?: boolean;
   /** -d / -trace categories (src/machine/trace_categories.ts). */

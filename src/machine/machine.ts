@@ -53,7 +53,7 @@ export class Machine {
     validateLayout(config.layout);
     const image = parseElf(config.kernel, config.kernelName);
     const module = await platform.loadCore();
-    const core = await Core.create(module, config.layout, { vendorAmd: config.cpuVendor === "amd" });
+    const core = await Core.create(module, config.layout, { vendorAmd: config.cpuVendor === "amd", hostRamLimit: config.hostRamLimitBytes });
     const m = new Machine(core, config, platform, image);
     m.devices = new Devices(core, config, platform, { log: (msg) => m.log(msg), ...backends });
     m.boot();

@@ -80,7 +80,8 @@ export class XenGlue {
     const cfg = machine.config;
     this.vcpu = new CoreVcpu(core, () => machine.platform.wake());
     const clock: XenClock = {
-      tsc: () => BigInt(machine.clock.now()),
+      // The guest's own TSC, also in the middle of a run slice (hypercalls on the fast path).
+      tsc: () => BigInt(machine.clock.guestTsc(core.insnCount)),
       tscKhz: TSC_KHZ,
       unixNs: () => BigInt(Math.round(machine.clock.wallAtZeroMs)) * 1_000_000n + BigInt(machine.clock.now()),
     };
@@ -161,6 +162,9 @@ export class XenGlue {
   /** A SCHEDOP_block/poll is in progress: the vCPU must not run until an event or the timeout. */
   blocked(): boolean {
     if (this.blockedUntil === undefined) return false;
+    // Fire the timers that are due: with the virtual clock the idle wait only skips
+    // time forward to the deadline, and the timer's event is what ends the block.
+    this.xen.poll();
     if (this.eventPending() || (this.blockedUntil !== null && this.xen.nowNs() >= this.blockedUntil)) {
       this.blockedUntil = undefined;
       return false;

@@ -8,6 +8,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Session } from "./session.ts";
+import { createMachine } from "../../src/index.ts";
 
 function guestPaths(): { vmlinux: string; initramfs: string } {
   // Builds on the first run (about 10 minutes on 2 cores), instant afterwards.
@@ -142,6 +143,19 @@ test("reboot restarts the guest; under -no-reboot it ends the process with statu
   } finally {
     n.kill();
   }
+});
+
+test("a guest that touches more RAM than the host allows ends with a clear out-of-memory exit", async () => {
+  const { vmlinux, initramfs } = guestPaths();
+  const m = await createMachine({
+    kernel: readFileSync(vmlinux), kernelName: "vmlinux",
+    modules: [{ name: "initramfs", data: readFileSync(initramfs), cmdline: "" }],
+    cmdline: "console=hvc0", memoryBytes: 256 << 20, hostRamLimitBytes: 12 << 20,
+  });
+  const exit = await m.run();
+  assert.is(exit.kind, "out-of-memory");
+  assert.is(exit.status, 5);
+  assert.match(exit.message, "out of host memory for guest RAM");
 });
 
 test.run();
