@@ -123,6 +123,13 @@ export class Core implements PageSource {
     return this.u32[(L.CTL_OFF + off) >>> 2] + this.u32[(L.CTL_OFF + off + 4) >>> 2] * 2 ** 32;
   }
   setCtl64(off: number, v: number | bigint): void {
+    if (typeof v === "number" && v >= 0 && v < 2 ** 53) {
+      // No bigint on the common path (the run loop sets the TSC base every slice).
+      const a = (L.CTL_OFF + off) >>> 2;
+      this.u32[a] = v >>> 0;
+      this.u32[a + 1] = Math.floor(v / 2 ** 32);
+      return;
+    }
     this.view.setBigUint64(L.CTL_OFF + off, BigInt.asUintN(64, BigInt(v)), true);
   }
 
@@ -179,12 +186,18 @@ export class Core implements PageSource {
   }
   /** 64-bit mode: EFER.LMA and CS.L. */
   longMode(): boolean {
-    return (this.cpu32(L.CPU_EFER) & 0x400) !== 0 && (this.segment(1).attr & 0x2000) !== 0;
+    const u = this.u32;
+    return (u[(L.CPU_OFF + L.CPU_EFER) >>> 2] & 0x400) !== 0 && (u[(L.CPU_OFF + L.CPU_SEG + L.SEG_SIZE + L.SEG_ATTR) >>> 2] & 0x2000) !== 0;
   }
   /** The privilege level (SS.DPL, as the core keeps it). */
   cpl(): number {
-    if ((this.cpu32(L.CPU_CR0) & 1) === 0) return 0;
-    return (this.segment(2).attr >> 5) & 3;
+    const u = this.u32;
+    if ((u[(L.CPU_OFF + L.CPU_CR0) >>> 2] & 1) === 0) return 0;
+    return (u[(L.CPU_OFF + L.CPU_SEG + 2 * L.SEG_SIZE + L.SEG_ATTR) >>> 2] >> 5) & 3;
+  }
+  /** High 32 bits of a GPR (no bigint). */
+  gprHi32(i: number): number {
+    return this.u32[(L.CPU_OFF + L.CPU_GPR + i * 8 + 4) >>> 2];
   }
   get insnCount(): number {
     return this.ctl64n(L.CTL_INSN_COUNT);

@@ -141,9 +141,11 @@ export class XenGlue {
     const c = this.core;
     if (c.gpr32(0) === XEN_VERSION_HCALL && c.cpl() === 0) {
       const long = c.longMode();
-      if ((long ? c.gpr(0) >> 32n === 0n : true) && c.gpr32(long ? 7 : 3) === 0 && (!long || c.gpr(7) >> 32n === 0n)) {
-        c.setGprNumber(0, this.machineXenVersion);
-        return true;
+      if (!long || (c.gprHi32(0) === 0 && c.gprHi32(7) === 0)) {
+        if (c.gpr32(long ? 7 : 3) === 0) {
+          c.setGprNumber(0, this.machineXenVersion);
+          return true;
+        }
       }
     }
     const nr = c.gpr32(0);
