@@ -24,6 +24,7 @@ import {
   type XenPvhLayout,
 } from "../machine/config.js";
 import { parseInitrdOption } from "../loader/pvh.js";
+import { splitCommas } from "../loader/initrd_option.js";
 
 /** The guest booted when there is no -kernel, relative to the package root. */
 export const DEFAULT_GUEST = "test/guests/hello.elf";
@@ -88,20 +89,7 @@ interface Opts {
 /** Splits at single commas; ",," is a literal comma. A bare word after the first
  * means word=on; a bare first word is the implied key's value. */
 function parseOpts(option: string, text: string, impliedKey?: string): Opts {
-  const pieces: string[] = [];
-  let cur = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c !== ",") cur += c;
-    else if (text[i + 1] === ",") {
-      cur += ",";
-      i++;
-    } else {
-      pieces.push(cur);
-      cur = "";
-    }
-  }
-  pieces.push(cur);
+  const pieces = splitCommas(text);
   const out: Opts = { props: new Map() };
   pieces.forEach((piece, i) => {
     if (piece === "") return;

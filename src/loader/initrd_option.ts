@@ -11,14 +11,14 @@ export interface InitrdModuleSpec {
   cmdline: string;
 }
 
-export function parseInitrdOption(value: string): InitrdModuleSpec[] {
-  if (value.trim() === "") return [];
+/** QEMU's option-list splitting: at single commas, with ",," a literal comma. */
+export function splitCommas(text: string): string[] {
   const pieces: string[] = [];
   let cur = "";
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
     if (c !== ",") cur += c;
-    else if (value[i + 1] === ",") {
+    else if (text[i + 1] === ",") {
       cur += ",";
       i++;
     } else {
@@ -27,7 +27,12 @@ export function parseInitrdOption(value: string): InitrdModuleSpec[] {
     }
   }
   pieces.push(cur);
-  return pieces.map((piece, i) => {
+  return pieces;
+}
+
+export function parseInitrdOption(value: string): InitrdModuleSpec[] {
+  if (value.trim() === "") return [];
+  return splitCommas(value).map((piece, i) => {
     const text = piece.trim();
     if (text === "") throw new ConfigError(`xpvh: -initrd "${value}": module ${i + 1} has no file name`);
     const space = text.search(/\s/);
