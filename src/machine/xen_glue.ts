@@ -12,6 +12,8 @@ import type { Machine } from "./machine.js";
 import { TSC_KHZ } from "./clock.js";
 
 const XEN_VERSION_HCALL = 17; // __HYPERVISOR_xen_version, with XENVER_version (0)
+const EVENT_CHANNEL_OP_HCALL = 32; // __HYPERVISOR_event_channel_op, with EVTCHNOP_send (4)
+const EVTCHNOP_SEND = 4;
 
 // Offsets in the core's XEN_OFF page (see assembly/cpu/exec.ts).
 const XEN_CALLBACK_VECTOR = 0;
@@ -149,12 +151,38 @@ export class XenGlue {
       }
     }
     const nr = c.gpr32(0);
+    if (nr === EVENT_CHANNEL_OP_HCALL && this.evtchnSendQuick()) return true;
     const long = c.longMode();
     const a0 = c.gpr32(long ? 7 : 3);
     const a1 = c.gpr32(long ? 6 : 1);
     const out = this.hypercall();
     this.machine.tracer.hypercall(nr, a0, a1, "result" in out ? Number(BigInt.asIntN(64, out.result)) : 0);
     return "result" in out && !out.yield;
+  }
+
+  /** EVTCHNOP_send from a 64-bit guest at CPL 0, the other call KVM answers in the
+   * kernel: read the port, raise it, write RAX, with no argument decoding or struct
+   * objects (the send -> upcall path, bench/hypercall.ts). The same checks and errors
+   * as the dispatcher; anything unusual (a 32-bit guest, RAX above 32 bits, a struct
+   * that crosses a page or does not translate) takes the general path. */
+  private evtchnSendQuick(): boolean {
+    const c = this.core;
+    if (c.gprHi32(0) !== 0 || c.gpr32(7) !== EVTCHNOP_SEND || c.cpl() !== 0 || !c.longMode()) return false;
+    const lo = c.gpr32(6);
+    if ((lo & (PAGE_SIZE - 1)) > PAGE_SIZE - 4) return false;
+    let port: number;
+    try {
+      port = c.mem.readU32(c.translate((BigInt(c.gprHi32(6)) << 32n) | BigInt(lo), 0));
+    } catch {
+      return false;
+    }
+    const xen = this.xen;
+    xen.countHypercall(EVENT_CHANNEL_OP_HCALL);
+    xen.noteGuestMode(true);
+    const rc = xen.evtchn.send(port);
+    c.setGprNumber(0, rc);
+    this.machine.tracer.hypercall(EVENT_CHANNEL_OP_HCALL, EVTCHNOP_SEND, lo, rc);
+    return true;
   }
 
   private get machineXenVersion(): number {

@@ -290,7 +290,11 @@ export class GrantTable {
     if (s < 0) return s;
     const d = this.resolveCopyPtr(dst, true, len);
     if (d < 0) return d;
-    this.mem.write(d, this.mem.read(s, len));
+    // Both segments lie in one page (segmentOk): copy view to view, no bounce buffer.
+    const from = this.mem.span(s, len);
+    const to = this.mem.span(d, len);
+    if (from && to) to.set(from);
+    else this.mem.write(d, this.mem.read(s, len));
     return GNTST_okay;
   }
 
