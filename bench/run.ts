@@ -5,7 +5,7 @@
 //   npx tsx bench/run.ts alu      only the workloads whose name contains "alu"
 // XPVH_BENCH_REPEAT=N: best of N runs per CPU figure (default 2).
 import { cpus, loadavg } from "node:os";
-import { nullHypercall, type Figure } from "./hypercall.js";
+import { hypercallBench, type Figure } from "./hypercall.js";
 import { cpuBench, cpuFigures, cpuTable, WORKLOADS } from "./cpu.js";
 
 const only = process.argv[2];
@@ -20,7 +20,7 @@ async function section(name: string, fn: () => Promise<Figure[]>): Promise<void>
   }
 }
 
-await section("hypercall", async () => [await nullHypercall(1_000_000)]);
+await section("hypercall", hypercallBench);
 
 // The CPU section answers to "cpu" and to any workload name (bench_alu, alu, ...).
 let cpuComparison = "";

@@ -64,3 +64,20 @@ build cpu_ring3 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S cpu_ring3.S
 build pci_enum   64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S pci_enum.S
 build virtio_blk 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S virtio_blk.S
 build virtio_net 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S virtio_net.S
+
+# Xen ABI test guests (test/unit/xen_guests.test.ts): event channels, timers,
+# xenstore, grant tables and the console through real hypercalls, one PASS/FAIL
+# line per check (lib/xen_test.S on top of lib/cpu_test.S).
+XEN_TEST="lib/long_mode.S lib/xen64.S lib/cpu_test.S lib/xen_test.S"
+build xen_evtchn   64 $XEN_TEST xen_evtchn.S
+build xen_timer    64 $XEN_TEST xen_timer.S
+build xen_xenstore 64 $XEN_TEST lib/xs_client.S xen_xenstore.S
+build xen_gnttab   64 $XEN_TEST lib/xs_client.S xen_gnttab.S
+build xen_console  64 $XEN_TEST xen_console.S
+build xen_errors   64 $XEN_TEST xen_errors.S
+
+# Xen path benchmark guests (bench/hypercall.ts): send -> upcall latency, grant
+# copy throughput, xenstore READ round trips.
+build bench_xen_evtchn  64 $XEN_TEST bench_xen_evtchn.S
+build bench_xen_gntcopy 64 $XEN_TEST bench_xen_gntcopy.S
+build bench_xen_xsread  64 $XEN_TEST lib/xs_client.S bench_xen_xsread.S
