@@ -28,7 +28,9 @@ type Kind = 1 | 2; // 1 exit, 2 hypercall
 export class Tracer {
   private readonly kind = new Uint8Array(RING);
   private readonly num = new Float64Array(RING * 4);
-  private readonly rip: bigint[] = new Array(RING).fill(0n);
+  private readonly ripLo = new Uint32Array(RING);
+  private readonly ripHi = new Uint32Array(RING);
+  private readonly live: boolean;
   private n = 0;
   private excSeen = 0;
 
@@ -36,18 +38,27 @@ export class Tracer {
     private readonly core: Core,
     readonly categories: ReadonlySet<string>,
     private readonly out: (line: string) => void,
-  ) {}
+  ) {
+    this.live = categories.has("exits") || categories.has("hcall");
+  }
 
   has(category: string): boolean {
     return this.categories.has(category);
   }
 
   private put(kind: Kind, a: number, b: number, c: number, d: number): void {
+    // On every hypercall: plain stores only, nothing allocated.
     const i = this.n++ % RING;
     this.kind[i] = kind;
-    this.num.set([a, b, c, d], i * 4);
-    this.rip[i] = this.core.rip;
-    if (kind === 1 ? this.categories.has("exits") : this.categories.has("hcall")) this.out(this.format(i));
+    const o = i * 4;
+    const num = this.num;
+    num[o] = a;
+    num[o + 1] = b;
+    num[o + 2] = c;
+    num[o + 3] = d;
+    this.ripLo[i] = this.core.view.getUint32(L.CPU_OFF + L.CPU_RIP, true);
+    this.ripHi[i] = this.core.view.getUint32(L.CPU_OFF + L.CPU_RIP + 4, true);
+    if (this.live && (kind === 1 ? this.categories.has("exits") : this.categories.has("hcall"))) this.out(this.format(i));
   }
 
   exit(reason: number): void {
@@ -63,7 +74,7 @@ export class Tracer {
 
   private format(i: number): string {
     const [a, b, c, d] = this.num.subarray(i * 4, i * 4 + 4);
-    const at = `rip=${this.rip[i].toString(16)}`;
+    const at = `rip=${((BigInt(this.ripHi[i]) << 32n) | BigInt(this.ripLo[i])).toString(16)}`;
     if (this.kind[i] === 2) return `hcall ${HCALL_NAMES[a] ?? a}(${b}, 0x${b.toString(16)}, 0x${c.toString(16)}) = ${d} ${at}`;
     const name = EXIT_NAMES[a] ?? `exit ${a}`;
     if (a === L.EXIT_IO) return `exit io ${c ? "out" : "in"} port 0x${b.toString(16)} data 0x${d.toString(16)} ${at}`;
