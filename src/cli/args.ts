@@ -47,7 +47,7 @@ const MAX_DOMID = 0x7fef;
 
 /** Accepted options whose effect does not exist yet: each gets one warning.
  * Remove an entry when its feature lands. */
-export const NOT_IMPLEMENTED_YET: ReadonlySet<string> = new Set(["-mon"]);
+export const NOT_IMPLEMENTED_YET: ReadonlySet<string> = new Set<string>();
 
 export type ReadFile = (path: string) => Uint8Array;
 
@@ -67,6 +67,8 @@ export interface ParsedArgs {
    * DEFAULT_GUEST; the caller loads that file from the package root. */
   defaultKernel: boolean;
   monitors: MonitorConfig[];
+  /** -S: the vCPU waits for `cont` from a monitor. */
+  startPaused: boolean;
   /** -serial values other than none/null (the machine has no UART; warned). */
   serials: string[];
   /** -nodefaults: no default devices (QEMU's meaning). */
@@ -260,8 +262,10 @@ Devices:
   -device DRIVER[,prop=value...]    see -device help
   -drive file=F[,if=virtio|xen|none][,id=ID][,format=raw][,readonly=on][,index=N]
   -netdev user|hubport|socket|dgram,id=ID[,...]
-  -mon [chardev=]ID[,mode=control]  QMP / monitor on a chardev
+  -mon [chardev=]ID[,mode=control|readline][,pretty=on]   QMP (mode=control) or
+                          the human monitor on a socket or stdio chardev
 Behaviour:
+  -S                      start with the vCPU paused ("cont" in a monitor starts it)
   -no-shutdown            keep running (paused) after the guest shuts down
   -no-reboot              treat a guest reboot as a shutdown
   -nodefaults             no default devices
@@ -313,6 +317,7 @@ const OPTIONS: Record<string, OptionDef> = {
   "-display": { arg: true, run: (p, v, n) => p.displayOption(n, v) },
   "-vnc": { arg: true, run: (p, v, n) => (v === "none" ? undefined : p.warnOnce(n, `xpvh: warning: ${n} ${v}: xpvh has no display; ignored`)) },
   "-no-shutdown": { arg: false, run: (p) => (p.noShutdown = true) },
+  "-S": { arg: false, run: (p) => (p.startPaused = true) },
   "-no-reboot": { arg: false, run: (p) => (p.noReboot = true) },
   "-nodefaults": { arg: false, run: (p) => (p.nodefaults = true) },
   "-no-user-config": { arg: false, run: () => {} },
@@ -365,6 +370,7 @@ class ArgParser {
   cpuVendor: "intel" | "amd" = "intel";
   chardevs: ChardevConfig[] = [];
   monitors: MonitorConfig[] = [];
+  startPaused = false;
   devices: DeviceConfig[] = [];
   netdevs: NetdevConfig[] = [];
   /** -netdev tap (and the like) seen: an error unless -xen-attach, see finish(). */
@@ -727,6 +733,7 @@ class ArgParser {
       config,
       defaultKernel: this.kernelPath === undefined,
       monitors: this.monitors,
+      startPaused: this.startPaused,
       serials: this.serials,
       nodefaults: this.nodefaults,
       xenAttach: this.xenAttach,
@@ -859,6 +866,7 @@ function early(p: ArgParser, action: "help" | "version", text: string): ParsedAr
     config: defaults.machineConfig(new Uint8Array(0), [], defaultLayout(DEFAULT_MEMORY_BYTES)),
     defaultKernel: true,
     monitors: [],
+    startPaused: false,
     serials: [],
     nodefaults: false,
     xenAttach: false,

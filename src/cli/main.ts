@@ -8,6 +8,8 @@ import { Machine } from "../machine/machine.js";
 import { NodePlatform, packageRoot } from "../platform/node.js";
 import { attachStdio } from "../backends/console/stdio.js";
 import { nodeDeviceBackends } from "../devices/node.js";
+import { Monitor } from "../machine/qmp.js";
+import { bindMonitors } from "./monitor.js";
 
 function readFile(path: string): Uint8Array {
   try {
@@ -45,18 +47,42 @@ async function main(argv: string[]): Promise<number> {
   const machine = await Machine.create(config, platform, nodeDeviceBackends((m) => process.stderr.write(m + "\n")));
   const logFile = config.traceFile ? createWriteStream(config.traceFile, { flags: "a" }) : null;
   machine.onLog((m) => (logFile ?? process.stderr).write(m + "\n"));
-  const detach = attachStdio(machine, process.stdin, process.stdout);
+  // -mon: QMP and the human monitor on their chardevs. `quit` ends the process with
+  // status 0, also after the guest shut down under -no-shutdown.
+  let quit = false;
+  let endWait = () => {};
+  const pkg = JSON.parse(readFileSync(packageRoot() + "package.json", "utf8"));
+  if (parsed.startPaused) machine.pause();
+  const monitor = new Monitor(machine, {
+    version: pkg.version,
+    threadId: process.pid,
+    prelaunch: parsed.startPaused,
+    quit: () => {
+      quit = true;
+      machine.stop();
+      endWait();
+    },
+  });
+  const monitors = bindMonitors(monitor, parsed.monitors, config.chardevs, (m) => process.stderr.write(m + "\n"));
+  await monitors.ready;
+  let detach = () => {};
+  if (monitors.onStdio) monitors.attachTerminal(machine, process.stdin, process.stdout, process.stderr);
+  else detach = attachStdio(machine, process.stdin, process.stdout);
   const exit = await machine.run();
   detach();
   if (exit.message) process.stderr.write(exit.message + "\n");
   if (exit.detail) process.stderr.write(exit.detail + "\n");
-  if (config.noShutdown && exit.kind !== "stopped") {
+  if (config.noShutdown && exit.kind !== "stopped" && !quit) {
     // QEMU keeps the process (and its monitor) alive after the guest shut down.
     const keepAlive = setInterval(() => {}, 1 << 30);
-    await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+    await new Promise<void>((resolve) => {
+      endWait = resolve;
+      process.once("SIGINT", () => resolve());
+    });
     clearInterval(keepAlive);
   }
-  return exit.status;
+  await monitors.close();
+  return quit ? 0 : exit.status;
 }
 
 main(process.argv.slice(2)).then(

@@ -92,19 +92,43 @@ export function openChardev(cc: ChardevConfig, log: (m: string) => void): CharBa
   return null;
 }
 
-function socketChardev(cc: ChardevConfig, log: (m: string) => void): CharBackend {
+/** A socket chardev: its peer (the server's one client, or the connection a client
+ * made) comes and goes, and a user that cares (a monitor) is told. */
+export interface SocketCharBackend extends CharBackend {
+  onConnect: (() => void) | null;
+  onDisconnect: (() => void) | null;
+  readonly server: boolean;
+  /** QEMU's spelling of the address: unix:PATH or tcp:HOST:PORT. */
+  readonly address: string;
+  /** Ends the connection after what was written has gone out. */
+  flushAndClose(): Promise<void>;
+}
+
+export function socketChardev(cc: ChardevConfig, log: (m: string) => void): SocketCharBackend {
   const o = cc.options;
   const on = (v: string | undefined) => v === "on" || v === "" || v === "true";
   const where = o.path ? { path: o.path } : { host: o.host || "127.0.0.1", port: Number(o.port) };
   if (!o.path && !Number.isInteger(where.port)) throw new ConfigError(`xpvh: -chardev socket,id=${cc.id}: needs port= or path=`);
   let peer: net.Socket | null = null;
-  const backend: CharBackend = {
+  const backend: SocketCharBackend = {
     onInput: null,
+    onConnect: null,
+    onDisconnect: null,
+    server: on(o.server),
+    address: o.path ? `unix:${o.path}` : `tcp:${where.host}:${where.port}`,
     write: (b) => void peer?.write(b),
     close: () => {
       peer?.destroy();
       server?.close();
     },
+    flushAndClose: () =>
+      new Promise<void>((resolve) => {
+        server?.close();
+        const s = peer;
+        if (!s || s.destroyed) return resolve();
+        const t = setTimeout(() => (s.destroy(), resolve()), 1000);
+        s.end(() => (clearTimeout(t), resolve()));
+      }),
   };
   const attach = (s: net.Socket) => {
     peer?.destroy();
@@ -113,15 +137,23 @@ function socketChardev(cc: ChardevConfig, log: (m: string) => void): CharBackend
     s.on("data", (d: Buffer) => backend.onInput?.(new Uint8Array(d)));
     s.on("error", () => {});
     s.on("close", () => {
-      if (peer === s) peer = null;
+      if (peer !== s) return;
+      peer = null;
+      backend.onDisconnect?.();
     });
+    backend.onConnect?.();
   };
   let server: net.Server | null = null;
-  if (on(o.server)) {
+  if (backend.server) {
     server = net.createServer(attach);
     server.on("error", (e) => log(`xpvh: -chardev socket,id=${cc.id}: ${e.message}`));
-    if ("path" in where && where.path) server.listen(where.path);
-    else server.listen(where.port, where.host);
+    if ("path" in where && where.path) {
+      // A socket file left by an earlier run would make listen() fail (QEMU removes it too).
+      try {
+        if (fs.statSync(where.path).isSocket()) fs.unlinkSync(where.path);
+      } catch {}
+      server.listen(where.path);
+    } else server.listen(where.port, where.host);
     server.unref();
   } else {
     const s = "path" in where && where.path ? net.connect(where.path) : net.connect(where.port!, where.host);

@@ -28,6 +28,11 @@ const YIELD_MS = 15;
 
 export type ConsoleSink = (bytes: Uint8Array) => void;
 
+/** What a monitor (QMP) hears from the machine. `shutdown`: the run is ending with
+ * `kind` (before the devices close). `reset`: the guest restarts, asked for by the
+ * guest (a reboot) or by the host (hardReset()). */
+export type MachineEvent = { type: "shutdown"; kind: ExitKind } | { type: "reset"; guest: boolean };
+
 export class Machine {
   readonly core: Core;
   readonly clock: GuestClock;
@@ -38,7 +43,10 @@ export class Machine {
   private sinks: ConsoleSink[] = [];
   private result: MachineExit | null = null;
   private stopRequested = false;
-  private pendingReboot = false;
+  /** A restart is due at the next slice boundary; who asked for it. */
+  private pendingReboot: "guest" | "host" | null = null;
+  private pausedFlag = false;
+  private listeners: ((e: MachineEvent) => void)[] = [];
   private idleWaiters = 0;
 
   private constructor(core: Core, readonly config: MachineConfig, readonly platform: Platform, image: ElfImage) {
@@ -93,6 +101,41 @@ export class Machine {
     this.platform.wake();
   }
 
+  /** Holds the vCPU at the next slice boundary until resume() (QMP stop/cont). The
+   * guest's clock keeps running, so it sees the pause as lost time. */
+  pause(): void {
+    this.pausedFlag = true;
+  }
+
+  resume(): void {
+    this.pausedFlag = false;
+    this.platform.wake();
+  }
+
+  get paused(): boolean {
+    return this.pausedFlag;
+  }
+
+  /** Restarts the guest at the next slice boundary without asking it (QMP system_reset). */
+  hardReset(): void {
+    this.pendingReboot = "host";
+    this.platform.wake();
+  }
+
+  onEvent(listener: (e: MachineEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private notify(e: MachineEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log(`xpvh: a machine event listener failed: ${(err as Error).stack ?? err}`);
+      }
+    }
+  }
+
   get instructions(): number {
     return this.core.insnCount;
   }
@@ -141,14 +184,16 @@ export class Machine {
 
   private onShutdown(kind: ExitKind, _code: number): void {
     if (kind === "reboot" && !this.config.noReboot) {
-      this.pendingReboot = true;
+      this.pendingReboot = "guest";
       return;
     }
     this.finish(kind, kind === "poweroff" ? "" : `xpvh: guest shut down (${kind})`);
   }
 
   private finish(kind: ExitKind, message: string, detail = ""): void {
-    if (!this.result) this.result = { kind, status: exitStatusOf(kind), message, detail };
+    if (this.result) return;
+    this.result = { kind, status: exitStatusOf(kind), message, detail };
+    this.notify({ type: "shutdown", kind });
   }
 
   /** Runs the guest until it shuts down, dies, or stop() is called. */
@@ -162,8 +207,14 @@ export class Machine {
           break;
         }
         if (this.pendingReboot) {
-          this.pendingReboot = false;
+          const guest = this.pendingReboot === "guest";
+          this.pendingReboot = null;
           this.reset();
+          this.notify({ type: "reset", guest });
+        }
+        if (this.pausedFlag) {
+          await this.platform.sleep(100);
+          continue;
         }
         this.devices.poll();
         this.pv!.poll();
@@ -219,7 +270,8 @@ export class Machine {
         return;
       case L.EXIT_HYPERCALL: {
         // Already dispatched by the slice loop (hypercallQuick); only a block remains.
-        while (!this.result && this.xen.blocked()) await this.idle(this.xen.blockDeadline());
+        // A pause or a reset ends the wait early; the guest sees a spurious wakeup.
+        while (!this.result && !this.pendingReboot && !this.pausedFlag && this.xen.blocked()) await this.idle(this.xen.blockDeadline());
         return;
       }
       case L.EXIT_IO:

@@ -102,7 +102,6 @@ test("xenpvh.rst: the full toolstack command line parses", () => {
   assert.is(r.nodefaults, true);
   assert.is(r.xenAttach, true);
   assert.equal(r.warnings, [
-    "xpvh: warning: -mon is accepted but not implemented yet; ignored",
     "xpvh: -xen-attach: xpvh is its own hypervisor, there is no Xen domain to attach to; going on",
     "xpvh: warning: -netdev tap is not available (no host network device in a wasm machine); use -netdev user, hubport, socket or dgram; with -xen-attach, 'net0' is left unconnected",
   ]);
@@ -443,6 +442,11 @@ test("-chardev: errors", () => {
   refuses([...K, "-chardev", "stdio,id=0bad"], "xpvh: -chardev: '0bad' is not a valid id");
   refuses([...K, "-chardev", "stdio,id=c0,path=/x"], "xpvh: -chardev stdio: unknown parameter 'path'");
   refuses([...K, "-chardev", "socket,id=c0,path=/s,server=maybe"], "xpvh: -chardev: server expects on or off, not 'maybe'");
+});
+
+test("-S: start paused (CLI only); off by default", () => {
+  assert.is(parse(...K, "-S").startPaused, true);
+  assert.is(parse(...K).startPaused, false);
 });
 
 test("-mon: chardev=,mode=control and the bare id; the chardev must exist", () => {
