@@ -65,6 +65,11 @@ build pci_enum   64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S pci_enu
 build virtio_blk 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S virtio_blk.S
 build virtio_net 64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S virtio_net.S
 
+# Device benchmark guests (bench/devices.ts): virtio-blk throughput and IOPS,
+# virtio-net packets per second between two machines, measured by the guest.
+build bench_blk  64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S bench_blk.S
+build bench_net  64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S bench_net.S
+
 # Xen ABI test guests (test/unit/xen_guests.test.ts): event channels, timers,
 # xenstore, grant tables and the console through real hypercalls, one PASS/FAIL
 # line per check (lib/xen_test.S on top of lib/cpu_test.S).
