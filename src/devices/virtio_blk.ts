@@ -37,6 +37,11 @@ const QUEUE_SIZE = 256;
 /** Sectors per discard / write-zeroes request (8 MiB). */
 const MAX_ZERO_SECTORS = 16384;
 const ID_BYTES = 20;
+/** Largest request served from the reused data buffer; larger ones get their own
+ * (so a guest cannot make the device hold a large buffer for good). */
+const SCRATCH_MAX = 1024 * 1024;
+/** The status bytes, allocated once. */
+const STATUS_BYTE = [VIRTIO_BLK_S_OK, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP].map((s) => Uint8Array.of(s));
 
 /** struct virtio_blk_config (§5.2.4), the fields this device offers. */
 export function blkConfig(sectors: number, segMax: number): Uint8Array {
@@ -67,6 +72,11 @@ export class VirtioBlk implements DeviceModel {
   private readonly readOnly: boolean;
   private readonly id: Uint8Array;
   private inflight = new Set<Promise<void>>();
+  /** Data buffer of the next read or write. A backend that answers at once is
+   * done with it when the call returns, so an in-memory image costs no
+   * allocation per request; one that answers later keeps it (run() lets go of it
+   * and the next request allocates another). */
+  private scratch = new Uint8Array(0);
   /** Requests answered IOERR because the backend failed. */
   ioErrors = 0;
   private warned = false;
@@ -117,6 +127,7 @@ export class VirtioBlk implements DeviceModel {
       then(true);
       return;
     }
+    this.scratch = new Uint8Array(0); // the backend holds on to it until it settles
     const p = r.then(
       () => void this.done.push(() => then(true)),
       (e) => {
@@ -137,11 +148,18 @@ export class VirtioBlk implements DeviceModel {
     this.warned = true;
   }
 
+  /** `len` bytes of the scratch buffer (see `scratch`). */
+  private buffer(len: number): Uint8Array {
+    if (len > SCRATCH_MAX) return new Uint8Array(len);
+    if (this.scratch.length < len) this.scratch = new Uint8Array(len);
+    return this.scratch.subarray(0, len);
+  }
+
   /** Writes the status byte and returns the chain: `data` device-writable bytes
    * precede the status. */
   private finish(chain: Chain, status: number, data: number): void {
     if (!this.fn.current(chain)) return; // the driver reset the device meanwhile
-    chain.write(this.core, chain.writable - 1, Uint8Array.of(status));
+    chain.write(this.core, chain.writable - 1, STATUS_BYTE[status]);
     this.fn.push(chain, data + 1);
   }
 
@@ -151,16 +169,18 @@ export class VirtioBlk implements DeviceModel {
       this.fn.needsReset("request without its 16-byte header or status byte");
       return;
     }
-    const h = new DataView(chain.read(this.core, 0, 16).buffer);
-    const type = h.getUint32(0, true);
-    const sector = Number(h.getBigUint64(8, true));
+    // {le32 type, le32 reserved, le64 sector}; a sector past 2^53 is far beyond any disk.
+    const h = chain.read(this.core, 0, 16);
+    const u32 = (o: number) => (h[o] | (h[o + 1] << 8) | (h[o + 2] << 16) | (h[o + 3] << 24)) >>> 0;
+    const type = u32(0);
+    const sector = u32(8) + u32(12) * 2 ** 32;
     const size = this.backend.size;
     switch (type) {
       case VIRTIO_BLK_T_IN: {
         const len = chain.writable - 1;
         if (len % SECTOR !== 0 || len > MAX_REQUEST_BYTES || sector * SECTOR + len > size || sector > size)
           return this.finish(chain, VIRTIO_BLK_S_IOERR, 0);
-        const buf = new Uint8Array(len);
+        const buf = this.buffer(len);
         this.run(() => this.backend.read(sector * SECTOR, buf), (ok) => {
           if (!ok) return this.finish(chain, VIRTIO_BLK_S_IOERR, 0);
           if (!this.fn.current(chain)) return;
@@ -173,7 +193,7 @@ export class VirtioBlk implements DeviceModel {
         const len = chain.readable - 16;
         if (this.readOnly || len % SECTOR !== 0 || len > MAX_REQUEST_BYTES || sector * SECTOR + len > size || sector > size)
           return this.finish(chain, VIRTIO_BLK_S_IOERR, 0);
-        const data = chain.read(this.core, 16, len);
+        const data = chain.readInto(this.core, 16, this.buffer(len));
         this.run(() => this.backend.write(sector * SECTOR, data), (ok) =>
           this.finish(chain, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, 0),
         );

@@ -77,8 +77,13 @@ export class Chain {
   /** Copies `len` bytes of the device-readable part from `offset` (clipped to what
    * there is). */
   read(core: Core, offset: number, len: number): Uint8Array {
-    const n = Math.max(0, Math.min(len, this.readable - offset));
-    const out = new Uint8Array(n);
+    return this.readInto(core, offset, new Uint8Array(Math.max(0, Math.min(len, this.readable - offset))));
+  }
+
+  /** Fills `out` from the device-readable part at `offset` (clipped to what there
+   * is); returns `out`. */
+  readInto(core: Core, offset: number, out: Uint8Array): Uint8Array {
+    const n = Math.max(0, Math.min(out.length, this.readable - offset));
     let pos = 0;
     let skip = offset;
     for (const s of this.segs) {
