@@ -3,10 +3,13 @@
 //   npm run bench                 every section
 //   npx tsx bench/run.ts cpu      only the CPU workloads (xpvh and v86)
 //   npx tsx bench/run.ts alu      only the workloads whose name contains "alu"
+//   npx tsx bench/run.ts devices  virtio-blk and virtio-net measured from guests (bench/devices.ts);
+//                                 "blk", "net" (two machines on a hub) or "socket" (two processes) alone
 // XPVH_BENCH_REPEAT=N: best of N runs per CPU figure (default 2).
 import { cpus, loadavg } from "node:os";
 import { hypercallBench, type Figure } from "./hypercall.js";
 import { cpuBench, cpuFigures, cpuTable, WORKLOADS } from "./cpu.js";
+import { deviceBench, deviceFigures, deviceTable } from "./devices.js";
 
 const only = process.argv[2];
 const figures: Figure[] = [];
@@ -32,7 +35,19 @@ await section(cpuOnly ? `cpu ${only}` : "cpu", async () => {
   return cpuFigures(rows);
 });
 
+// XPVH_BENCH_REPEAT=N here too (default 2): best of N runs per device figure.
+let deviceReport = "";
+await section("devices (blk, net, socket)", async () => {
+  const all = ["blk", "net", "socket"];
+  const parts = only && all.includes(only) ? [only] : all;
+  const repeat = Math.max(1, Number(process.env.XPVH_BENCH_REPEAT ?? 2) || 1);
+  const r = await deviceBench(parts, (s) => process.stderr.write(`bench: ${s}\n`), repeat);
+  deviceReport = deviceTable(r);
+  return deviceFigures(r);
+});
+
 const fmt = (v: number) => (Number.isNaN(v) ? "-" : v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(2));
 console.log(`xpvh benchmarks — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 for (const f of figures) console.log(`${f.name.padEnd(48)} ${fmt(f.value).padStart(14)} ${f.unit.padEnd(10)} ${f.note ?? ""}`);
 if (cpuComparison) console.log(`\n${cpuComparison}`);
+if (deviceReport) console.log(`\n${deviceReport}`);
