@@ -264,6 +264,8 @@ Devices:
   -netdev user|hubport|socket|dgram,id=ID[,...]
   -mon [chardev=]ID[,mode=control|readline][,pretty=on]   QMP (mode=control) or
                           the human monitor on a socket or stdio chardev
+  -qmp DEV, -qmp-pretty DEV, -monitor DEV   the same on DEV: stdio,
+                          unix:PATH[,server=on,wait=off] or tcp:HOST:PORT[,...]
 Behaviour:
   -S                      start with the vCPU paused ("cont" in a monitor starts it)
   -no-shutdown            keep running (paused) after the guest shuts down
@@ -331,6 +333,9 @@ const OPTIONS: Record<string, OptionDef> = {
   },
   "-chardev": { arg: true, run: (p, v, n) => p.chardevOption(n, v) },
   "-mon": { arg: true, run: (p, v, n) => p.monOption(n, v) },
+  "-qmp": { arg: true, run: (p, v, n) => p.shortMonitorOption(n, v, "control", false) },
+  "-qmp-pretty": { arg: true, run: (p, v, n) => p.shortMonitorOption(n, v, "control", true) },
+  "-monitor": { arg: true, run: (p, v, n) => p.shortMonitorOption(n, v, "readline", false) },
   "-device": { arg: true, run: (p, v, n) => p.deviceOption(n, v) },
   "-netdev": { arg: true, run: (p, v, n) => p.netdevOption(n, v) },
   "-net": {
@@ -567,6 +572,31 @@ class ArgParser {
     const pretty = o.props.has("pretty") ? parseBool(option, "pretty", o.props.get("pretty")!) : false;
     this.monitors.push({ chardev, mode, pretty });
     this.notYet(option);
+  }
+
+  /** -qmp / -qmp-pretty / -monitor DEV: a chardev in QEMU's short syntax (stdio,
+   * null, unix:PATH[,opts], tcp:[HOST]:PORT[,opts]; "none": no monitor) with a
+   * monitor on it, as `-chardev ...,id=compat_monitorN -mon compat_monitorN`. */
+  shortMonitorOption(option: string, text: string, mode: MonitorConfig["mode"], pretty: boolean): void {
+    if (text === "none") return;
+    let n = 0;
+    while (this.chardevs.some((c) => c.id === `compat_monitor${n}`)) n++;
+    const id = `compat_monitor${n}`;
+    const comma = text.indexOf(",");
+    const dev = comma < 0 ? text : text.slice(0, comma);
+    // QEMU still takes the old spelling "nowait" for wait=off.
+    const opts = comma < 0 ? "" : text.slice(comma).replace(/,nowait(?=,|$)/g, ",wait=off");
+    let spec: string;
+    if (dev === "stdio" || dev === "null") spec = dev;
+    else if (dev.startsWith("unix:") && dev.length > 5) spec = `socket,path=${dev.slice(5)}`;
+    else if (/^tcp:.*:[0-9]+$/.test(dev)) {
+      const hostPort = dev.slice(4);
+      const colon = hostPort.lastIndexOf(":");
+      const host = hostPort.slice(0, colon);
+      spec = `socket,${host ? `host=${host},` : ""}port=${hostPort.slice(colon + 1)}`;
+    } else throw new ConfigError(`xpvh: ${option} ${text}: use stdio, unix:PATH or tcp:HOST:PORT (with ,server=on,wait=off for a server)`);
+    this.chardevOption(option, `${spec},id=${id}${opts}`);
+    this.monitors.push({ chardev: id, mode, pretty });
   }
 
   deviceOption(option: string, text: string): void {

@@ -187,9 +187,9 @@ test("-S and -no-shutdown: prelaunch until cont; the guest powers off, SHUTDOWN 
   }
 });
 
-test("a second client after the first left gets its own greeting and negotiation", async () => {
+test("-qmp unix:...: a second client after the first left gets its own greeting and negotiation", async () => {
   const sock = join(tmp(), "qmp.sock");
-  const x = new Xpvh([...LONG_GUEST, "-chardev", `socket,id=m,path=${sock},server=on,wait=off`, "-mon", "chardev=m,mode=control"]);
+  const x = new Xpvh([...LONG_GUEST, "-qmp", `unix:${sock},server=on,wait=off`]);
   try {
     const a = await connectUnix(sock);
     await a.qmp.greeting();

@@ -444,6 +444,23 @@ test("-chardev: errors", () => {
   refuses([...K, "-chardev", "socket,id=c0,path=/s,server=maybe"], "xpvh: -chardev: server expects on or off, not 'maybe'");
 });
 
+test("-qmp / -qmp-pretty / -monitor: QEMU's short chardev syntax becomes -chardev + -mon", () => {
+  const r = parse(...K, "-qmp", "unix:/tmp/q.sock,server=on,wait=off", "-qmp-pretty", "tcp:127.0.0.1:4444,server,nowait", "-monitor", "stdio", "-monitor", "none");
+  assert.equal(r.config.chardevs, [
+    { id: "compat_monitor0", backend: "socket", options: { path: "/tmp/q.sock", server: "on", wait: "off" } },
+    { id: "compat_monitor1", backend: "socket", options: { host: "127.0.0.1", port: "4444", server: "on", wait: "off" } },
+    { id: "compat_monitor2", backend: "stdio", options: {} },
+  ]);
+  assert.equal(r.monitors, [
+    { chardev: "compat_monitor0", mode: "control", pretty: false },
+    { chardev: "compat_monitor1", mode: "control", pretty: true },
+    { chardev: "compat_monitor2", mode: "readline", pretty: false },
+  ]);
+  assert.equal(parse(...K, "-qmp", "tcp::4444,server=on").config.chardevs[0].options, { port: "4444", server: "on" });
+  refuses([...K, "-qmp", "vc"], "xpvh: -qmp vc: use stdio, unix:PATH or tcp:HOST:PORT (with ,server=on,wait=off for a server)");
+  refuses([...K, "-qmp", "unix:/q,frob=1"], "xpvh: -qmp socket: unknown parameter 'frob'");
+});
+
 test("-S: start paused (CLI only); off by default", () => {
   assert.is(parse(...K, "-S").startPaused, true);
   assert.is(parse(...K).startPaused, false);
