@@ -43,6 +43,10 @@ const SCRATCH_MAX = 1024 * 1024;
 /** The status bytes, allocated once. */
 const STATUS_BYTE = [VIRTIO_BLK_S_OK, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP].map((s) => Uint8Array.of(s));
 
+function le32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
 /** struct virtio_blk_config (§5.2.4), the fields this device offers. */
 export function blkConfig(sectors: number, segMax: number): Uint8Array {
   const c = new Uint8Array(60);
@@ -171,9 +175,8 @@ export class VirtioBlk implements DeviceModel {
     }
     // {le32 type, le32 reserved, le64 sector}; a sector past 2^53 is far beyond any disk.
     const h = chain.read(this.core, 0, 16);
-    const u32 = (o: number) => (h[o] | (h[o + 1] << 8) | (h[o + 2] << 16) | (h[o + 3] << 24)) >>> 0;
-    const type = u32(0);
-    const sector = u32(8) + u32(12) * 2 ** 32;
+    const type = le32(h, 0);
+    const sector = le32(h, 8) + le32(h, 12) * 2 ** 32;
     const size = this.backend.size;
     switch (type) {
       case VIRTIO_BLK_T_IN: {
