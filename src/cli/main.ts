@@ -61,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       quit = true;
       machine.stop();
       endWait();
+      monitors.stopWaiting();
     },
   });
   const monitors = bindMonitors(monitor, parsed.monitors, config.chardevs, (m) => process.stderr.write(m + "\n"));

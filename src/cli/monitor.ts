@@ -18,8 +18,10 @@ import { socketChardev, type SocketCharBackend } from "../devices/node.js";
 import type { MonitorConfig } from "./args.js";
 
 export interface BoundMonitors {
-  /** Resolves once every server that waits (server=on without wait=off) has a client. */
+  /** Resolves once every server that waits (server=on without wait=off) has a
+   * client, or when stopWaiting() is called (a quit from the first monitor). */
   ready: Promise<void>;
+  stopWaiting(): void;
   /** A monitor is on stdio: main calls attachTerminal() instead of attachStdio(). */
   onStdio: boolean;
   /** The terminal for the monitor (and the guest console). It stays the monitor's
@@ -86,13 +88,16 @@ export function bindMonitors(monitor: Monitor, monitors: readonly MonitorConfig[
 
   // The listening sockets do not hold the process open (unref), so the wait does.
   let ready = Promise.resolve();
+  let stopWaiting = () => {};
   if (waits.length > 0) {
     const keepAlive = setInterval(() => {}, 1 << 30);
-    ready = Promise.all(waits).then(() => clearInterval(keepAlive));
+    const stopped = new Promise<void>((resolve) => (stopWaiting = resolve));
+    ready = Promise.race([Promise.all(waits), stopped]).then(() => clearInterval(keepAlive));
   }
   let releaseTerminal = () => {};
   return {
     ready,
+    stopWaiting: () => stopWaiting(),
     onStdio: stdioMon !== null,
     attachTerminal(machine, input, output, errors) {
       const { mon, mux } = stdioMon!;
