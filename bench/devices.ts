@@ -46,6 +46,8 @@ interface Stamp {
   cpu: number;
   /** machine exits so far */
   exits: number;
+  /** guest instructions retired so far */
+  insns: number;
 }
 
 /** Calls `onLine` for every complete console line, stamped on arrival. */
@@ -60,7 +62,7 @@ function watchLines(m: Machine, onLine: (line: string, s: Stamp) => void): () =>
     let i: number;
     while ((i = part.indexOf("\n")) >= 0) {
       const u = process.cpuUsage();
-      onLine(part.slice(0, i), { t: performance.now(), cpu: u.user + u.system, exits: m.stats.exits });
+      onLine(part.slice(0, i), { t: performance.now(), cpu: u.user + u.system, exits: m.stats.exits, insns: m.instructions });
       part = part.slice(i + 1);
     }
   });
@@ -86,6 +88,8 @@ export interface BlkPhase {
   wallSecs: number;
   cpuSecs: number;
   exits: number;
+  /** guest instructions retired over the phase */
+  insns: number;
 }
 
 export interface BlkOptions {
@@ -147,6 +151,7 @@ export async function blkRun(backend: BlkBackendKind, o: BlkOptions = BLK_DEFAUL
           wallSecs: (s.t - start.t) / 1000,
           cpuSecs: (s.cpu - start.cpu) / 1e6,
           exits: s.exits - start.exits,
+          insns: s.insns - start.insns,
         });
         start = null;
       }
@@ -189,6 +194,8 @@ export interface NetRun {
   cpuSecs: number;
   /** exits of both machines over the run (hub runs only) */
   exits: number;
+  /** guest instructions of both machines over the run (hub runs only) */
+  insns: number;
 }
 
 const netCmdline = (o: NetOptions) => `count=${o.count} len=${o.len} batch=${o.batch} window=${o.window} credit=${Math.min(32, o.window)}`;
@@ -235,6 +242,7 @@ export async function netHubRun(o: NetOptions, hubid = 4242): Promise<NetRun> {
     wallSecs: (b.t - a.t) / 1000,
     cpuSecs: (b.cpu - a.cpu) / 1e6,
     exits: rx.stats.exits + tx.stats.exits,
+    insns: rx.instructions + tx.instructions,
   };
 }
 
@@ -296,6 +304,7 @@ export async function netSocketRun(o: NetOptions): Promise<NetRun> {
       wallSecs: (received.t - sending.t) / 1000,
       cpuSecs: NaN,
       exits: NaN,
+      insns: NaN,
     };
   } finally {
     clearTimeout(timer);
@@ -388,7 +397,7 @@ export function deviceFigures(r: DeviceResults): Figure[] {
       name: `virtio-blk ${p.backend} ${blkLabel(p)}`,
       value: v / p.wallSecs,
       unit: isSeq(p) ? "MB/s" : "IOPS",
-      note: `guest ${(v / p.tscSecs).toFixed(isSeq(p) ? 1 : 0)}; ${p.ops} ops in ${p.wallSecs.toFixed(3)} s (cpu ${p.cpuSecs.toFixed(3)} s), ${(p.exits / p.ops).toFixed(2)} exits/op`,
+      note: `guest ${(v / p.tscSecs).toFixed(isSeq(p) ? 1 : 0)}; ${p.ops} ops in ${p.wallSecs.toFixed(3)} s (cpu ${p.cpuSecs.toFixed(3)} s), ${(p.exits / p.ops).toFixed(2)} exits/op, ${Math.round(p.insns / p.ops)} insns/op`,
     });
   }
   for (const n of r.net) {
@@ -411,23 +420,23 @@ export function deviceTable(r: DeviceResults): string {
   const out: string[] = [];
   if (r.blk.length) {
     out.push(
-      "| backend | phase | unit | over wall s | over guest TSC | over CPU s | ops | wall s | cpu s | exits/op |",
-      "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      "| backend | phase | unit | over wall s | over guest TSC | over CPU s | ops | wall s | cpu s | exits/op | guest insns/op |",
+      "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     );
     for (const p of r.blk) {
       const v = isSeq(p) ? p.bytes / MB : p.ops;
       const d = isSeq(p) ? 1 : 0;
-      out.push(`| ${p.backend} | ${blkLabel(p)} | ${isSeq(p) ? "MB/s" : "IOPS"} | ${f(v / p.wallSecs, d)} | ${f(v / p.tscSecs, d)} | ${f(v / p.cpuSecs, d)} | ${p.ops} | ${p.wallSecs.toFixed(3)} | ${p.cpuSecs.toFixed(3)} | ${(p.exits / p.ops).toFixed(2)} |`);
+      out.push(`| ${p.backend} | ${blkLabel(p)} | ${isSeq(p) ? "MB/s" : "IOPS"} | ${f(v / p.wallSecs, d)} | ${f(v / p.tscSecs, d)} | ${f(v / p.cpuSecs, d)} | ${p.ops} | ${p.wallSecs.toFixed(3)} | ${p.cpuSecs.toFixed(3)} | ${(p.exits / p.ops).toFixed(2)} | ${Math.round(p.insns / p.ops)} |`);
     }
   }
   if (r.net.length) {
     if (out.length) out.push("");
     out.push(
-      "| link | frames | received | pps over wall s | Mbit/s over wall s | pps over receiver TSC | pps over sender TSC | pps over CPU s | wall s | cpu s | exits/frame |",
-      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      "| link | frames | received | pps over wall s | Mbit/s over wall s | pps over receiver TSC | pps over sender TSC | pps over CPU s | wall s | cpu s | exits/frame | guest insns/frame |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     );
     for (const n of r.net)
-      out.push(`| ${n.link} | ${netLabel(n)} | ${n.frames} | ${f(n.frames / n.wallSecs)} | ${f((n.bytes * 8) / n.wallSecs / 1e6, 1)} | ${f(n.frames / n.rxTscSecs)} | ${f(n.opts.count / n.txTscSecs)} | ${f(n.frames / n.cpuSecs)} | ${n.wallSecs.toFixed(3)} | ${Number.isNaN(n.cpuSecs) ? "-" : n.cpuSecs.toFixed(3)} | ${Number.isNaN(n.exits) ? "-" : (n.exits / n.frames).toFixed(2)} |`);
+      out.push(`| ${n.link} | ${netLabel(n)} | ${n.frames} | ${f(n.frames / n.wallSecs)} | ${f((n.bytes * 8) / n.wallSecs / 1e6, 1)} | ${f(n.frames / n.rxTscSecs)} | ${f(n.opts.count / n.txTscSecs)} | ${f(n.frames / n.cpuSecs)} | ${n.wallSecs.toFixed(3)} | ${Number.isNaN(n.cpuSecs) ? "-" : n.cpuSecs.toFixed(3)} | ${Number.isNaN(n.exits) ? "-" : (n.exits / n.frames).toFixed(2)} | ${Number.isNaN(n.insns) ? "-" : Math.round(n.insns / n.frames)} |`);
   }
   return out.join("\n");
 }
