@@ -309,6 +309,6 @@ export async function projectBoot(log: (s: string) => void): Promise<Figure[]> {
 /** The "debian" section of bench/run.ts: Debian's cloud kernel, same initramfs. */
 export async function debianBoot(log: (s: string) => void): Promise<Figure[]> {
   const t = debianKernel();
-  if ("unavailable" in t) return [{ name: "Debian cloud kernel: skipped", value: NaN, unit: "", note: t.unavailable }];
+  if ("unavailable" in t) return [{ name: "Debian kernel: skipped", value: NaN, unit: "", note: t.unavailable }];
   return bootFigures(await bootRow(t, bootRepeat(), log));
 }
