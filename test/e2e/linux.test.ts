@@ -158,4 +158,27 @@ test("a guest that touches more RAM than the host allows ends with a clear out-o
   assert.match(exit.message, "out of host memory for guest RAM");
 });
 
+test("the host asks the guest to power off (xenstore control/shutdown) and Linux does", async () => {
+  const { vmlinux, initramfs } = guestPaths();
+  const m = await createMachine({
+    kernel: readFileSync(vmlinux), kernelName: "vmlinux",
+    modules: [{ name: "initramfs", data: readFileSync(initramfs), cmdline: "" }],
+    cmdline: "console=hvc0", memoryBytes: 128 << 20,
+  });
+  let out = "";
+  let asked = false;
+  m.onConsole((b) => {
+    out += new TextDecoder().decode(b);
+    if (!asked && out.includes("# ")) {
+      asked = true;
+      m.requestShutdown("poweroff");
+    }
+  });
+  const exit = await m.run();
+  assert.ok(asked, "the shell prompt appeared");
+  assert.match(out, "reboot: Power down");
+  assert.is(exit.kind, "poweroff");
+  assert.is(exit.status, 0);
+});
+
 test.run();
