@@ -1,27 +1,28 @@
 // The interpreter: run(budget) executes guest instructions until the budget is
 // spent or something needs the host (a KVM_RUN-style exit).
 import {
-  CTL_OFF, CTL_EXIT_REASON, CTL_EXIT_QUAL, CTL_IO_PORT, CTL_IO_SIZE, CTL_IO_WRITE, CTL_IO_DATA, CTL_MSR_INDEX,
-  CTL_MSR_VALUE, CTL_INSN_COUNT, CTL_LAST_RIP, CTL_INSN_BYTES, CPU_OFF, CPU_RFLAGS, CPU_HALTED, CPU_SHADOW,
-  CPU_NMI_PENDING, CPU_PENDING_EXT, CPU_KERNEL_GS_BASE, CPU_TSC_AUX, CPU_CR0, CPU_OFF as _C, XEN_OFF,
+  CTL_OFF, CTL_EXIT_REASON, CTL_IO_PORT, CTL_IO_SIZE, CTL_IO_WRITE, CTL_IO_DATA, CTL_MSR_INDEX,
+  CTL_MSR_VALUE, CTL_INSN_COUNT, CTL_LAST_RIP, CPU_OFF, CPU_RFLAGS, CPU_HALTED, CPU_SHADOW,
+  CPU_NMI_PENDING, CPU_PENDING_EXT, CPU_KERNEL_GS_BASE, CPU_TSC_AUX, CPU_CR0, XEN_OFF,
   EXIT_BUDGET, EXIT_HYPERCALL, EXIT_IO, EXIT_HLT, EXIT_SHUTDOWN, EXIT_WRMSR, EXIT_OUT_OF_MEMORY, EXIT_DEAD,
-  EXIT_VIRTIO_NOTIFY, SEG_BASE, IO_BITMAP_OFF,
+  SEG_BASE, IO_BITMAP_OFF, BLOCK_ARENA_OFF,
 } from "../layout";
 import {
-  rip, nextRip, setRip, setNextRip, cpl, mode64, gpr, setGpr, gpr32, setGprSized, updateMode, saveRipToState,
-  loadRipFromState, segSel, segOff, cr0, codeDefault32,
+  rip, nextRip, setRip, setNextRip, cpl, mode64, gpr, setGpr, gpr32, updateMode, saveRipToState,
+  loadRipFromState, segSel, segOff, segBase, cr0, modeKey, ripMask,
   RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, CS, SS, DS, ES, FS, GS,
-  F_CF, F_IF, F_DF, F_AC, F_TF, F_IOPL, F_ZF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
+  F_CF, F_IF, F_DF, F_IOPL, F_ZF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
 } from "./state";
 import {
-  eflags, getEflags, setEflags, flushFlags, getCF, testCC, setLazy, LF_LOGIC, sizeMask, getZF,
+  eflags, getEflags, setEflags, flushFlags, testCC, sizeMask, getZF,
 } from "./flags";
 import {
-  faulted, raise, raiseGP, raiseUD, DE, BP, OF_, UD, NM, GP, clearFault,
+  faulted, raise, raiseGP, raiseUD, DE, BP, OF_, NM, GP, clearFault,
 } from "./fault";
 import {
-  decode, initDecodeTable, opcode, opsize, adsize, modrm, regf, rmf, isMem, eaLinear, imm, imm2, pfxRep,
-  pfxOpsize, pfxLock, rex, rexW, invalid, insnLen, setOpsize, linearOf, segOvr, codeLinear,
+  decode, initDecodeTable, ins, setIns, computeEa, materialize, eaLinear, linearOf, eaOff,
+  dOpcode, dOpsize, dAdsize, dModrm, dRegf, dRmf, dIsMem, dImm, dImm2, dRep, dLock, dRex, dRexW, dSegOvr,
+  E_LEN, E_KIND, E_FLAGS, EF_MEM, EF_LOCK, EF_INVALID,
 } from "./decode";
 import {
   alu, incDec, neg, shift, shiftDouble, mulU128, mulS128, mulHi, setMulFlags, divU128, divS128, divRem,
@@ -32,7 +33,7 @@ import {
   stackPointer, setStackPointer, maskStack,
 } from "./ops/operand";
 import { movs, stos, lods, cmps } from "./ops/string";
-import { farJump, farReturn, iret, popf, syscall, sysret, sysenter, sysexit, writableFlags } from "./ops/control";
+import { farJump, farReturn, iret, popf, syscall, sysret, sysenter, sysexit } from "./ops/control";
 import {
   movToCr, movFromCr, movDr, loadDescriptorTable, storeDescriptorTable, invlpg, clts, ioAllowed,
 } from "./ops/system";
@@ -40,24 +41,40 @@ import { sseExec, grp15 } from "./ops/sse";
 import { x87Exec, fwait, fpuReset } from "./ops/x87";
 import { loadDataSegment, loadTaskRegister, loadLdt, readDescriptor, descLo, descAttr, descLimit } from "./segment";
 import { deliverPendingFault, deliverExternal, deliverSoftware, tripleFault } from "./interrupt";
-import { readN, writeN, read8, probeWrite, selectTlbForCpl, fetchByte, isCanonical, tlbFlushAll } from "./mmu";
+import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePage, setStackRef } from "./mmu";
 import { cpuid } from "./cpuid";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
-import { insnCount, addInsns, markEntry, tscNow, setInsnCount } from "./tsc";
+import { insnCount, addInsn, markEntry, tscNow, setInsnCount } from "./tsc";
+import { execFast } from "./fastpath";
+import { blockHit, blockAt, blockCacheFlush, codeGenBump, B_COUNT } from "./blocks";
 import { outOfFrames } from "../mem/phys";
 import { lapicPendingVector, lapicAccept, lapicTick, lapicCheckAt } from "../apic/lapic";
 import { pendingExit, clearPendingExit } from "../virtio/notify";
 
 let exitReason: u32 = 0;
-/** An interrupt may be deliverable: set by the host, the LAPIC and IF 0→1. */
+/** The run loop does its per-boundary work (exits, budget, the LAPIC timer,
+ * interrupts) only when insnCount reaches stopAt; anything that needs it sooner
+ * sets stopAt to 0 (requestCheck). */
+let stopAt: u64 = 0;
+/** insnCount at which the current run's budget is spent. */
+let runEnd: u64 = 0;
+/** An interrupt may be deliverable: set by the host, the LAPIC and IF 0→1
+ * (setEflags); cleared when nothing is deliverable, IF=0 included. */
 export let intrPending: bool = true;
-export function signalInterrupt(): void { intrPending = true; }
+export function signalInterrupt(): void { intrPending = true; stopAt = 0; }
+/** Something changed that the run loop must look at before the next instruction
+ * (a device asked for an exit, the LAPIC timer was reprogrammed, a frame could
+ * not be allocated): the memory slow paths call this. */
+export function requestCheck(): void { stopAt = 0; }
+function setExit(r: u32): void { exitReason = r; stopAt = 0; }
 let shadow: bool = false;
 let halted: bool = false;
 /** The last exit was an IN whose data the host has now supplied in CTL_IO_DATA. */
 let ioInReady: bool = false;
 
 export function initCpu(): void {
+  // The block arena sits above AssemblyScript's static data.
+  if (__heap_base > (BLOCK_ARENA_OFF as usize)) unreachable();
   initDecodeTable();
   fpuReset();
 }
@@ -77,14 +94,16 @@ function callbackPending(): i32 {
   return vec as i32;
 }
 
-/** Delivers one external interrupt if the CPU can take it; returns true if it did. */
+/** Delivers one external interrupt if the CPU can take it; returns true if it did.
+ * With nothing deliverable (IF=0 included) it clears intrPending: whatever makes
+ * an interrupt deliverable later (IF 0→1, a new IRR bit, an NMI, the host) sets it. */
 function tryInterrupt(): bool {
   if (load<u32>(CPU_OFF + CPU_NMI_PENDING) != 0) {
     store<u32>(CPU_OFF + CPU_NMI_PENDING, 0);
     deliverExternal(2);
     return true;
   }
-  if ((eflags & F_IF) == 0) return false;
+  if ((eflags & F_IF) == 0) { intrPending = false; return false; }
   const ext = load<u32>(CPU_OFF + CPU_PENDING_EXT);
   if (ext != 0) {
     store<u32>(CPU_OFF + CPU_PENDING_EXT, 0);
@@ -124,6 +143,8 @@ export function loadState(): void {
   setInsnCount(load<u64>(CTL_OFF + CTL_INSN_COUNT));
   updateMode();
   selectTlbForCpl();
+  signalInterrupt();
+  blockCacheFlush(); // the host may have restored memory wholesale (snapshots)
 }
 
 function recordExitInsn(): void {
@@ -142,6 +163,8 @@ export function run(budget: i32): u32 {
     hostDirty = false;
   }
   markEntry();
+  // The host and its backends may have written guest memory (code too) since the last run.
+  codeGenBump();
   lapicTick(tscNow()); // the TSC may have moved while the host waited: fire an expired timer first
   if (load<u32>(CTL_OFF + CTL_EXIT_REASON) == EXIT_IO && load<u32>(CTL_OFF + CTL_IO_WRITE) == 0) ioInReady = true;
   exitReason = 0;
@@ -155,37 +178,106 @@ export function run(budget: i32): u32 {
     halted = false;
     if (tripleFault) return shutdown();
   }
-  let n = budget;
-  while (n > 0) {
-    n--;
-    if (shadow) shadow = false;
-    else if (intrPending) {
-      tryInterrupt();
-      if (tripleFault) return shutdown();
-    }
-    decode();
-    if (!faulted) {
-      setNextRip(rip + (insnLen as u64));
-      if (invalid || (pfxLock && !lockAllowed())) raiseUD();
-      else execute();
-    }
-    if (faulted) {
-      deliverPendingFault();
-      if (tripleFault) return shutdown();
-    } else {
-      setRip(nextRip);
-      if (!mode64) setRip(nextRip & 0xffffffff);
-    }
-    addInsns(1);
-    if (insnCount >= lapicCheckAt) lapicTick(tscNow());
-    if (exitReason != 0) break;
-    if (pendingExit != 0) { exitReason = pendingExit; clearPendingExit(); break; }
-    if (outOfFrames) { exitReason = EXIT_OUT_OF_MEMORY; break; }
+  runEnd = insnCount + (budget > 0 ? budget as u64 : 0);
+  stopAt = 0;
+  while (true) {
+    if (insnCount >= stopAt && boundary()) break;
+    step();
   }
   if (exitReason == 0) exitReason = EXIT_BUDGET;
+  if (exitReason == EXIT_SHUTDOWN) return shutdown();
   saveState();
   store<u32>(CTL_OFF + CTL_EXIT_REASON, exitReason);
   return exitReason;
+}
+
+/** The work between instructions that is not needed before every one. Returns
+ * true when the run must end (exitReason says why, 0 = budget). */
+function boundary(): bool {
+  // The timer first: an instruction that reached the deadline raises it, whatever ends the run.
+  if (insnCount >= lapicCheckAt) lapicTick(tscNow());
+  if (exitReason != 0) return true;
+  if (tripleFault) { exitReason = EXIT_SHUTDOWN; return true; }
+  if (pendingExit != 0) { exitReason = pendingExit; clearPendingExit(); return true; }
+  if (outOfFrames) { exitReason = EXIT_OUT_OF_MEMORY; return true; }
+  if (insnCount >= runEnd) return true;
+  stopAt = 0xffffffffffffffff;
+  let next = runEnd < lapicCheckAt ? runEnd : lapicCheckAt;
+  if (shadow) {
+    // STI / MOV SS / POP SS: no interrupt before the next instruction completes.
+    shadow = false;
+    if (intrPending) next = insnCount + 1;
+  } else if (intrPending) {
+    tryInterrupt();
+    if (tripleFault) { exitReason = EXIT_SHUTDOWN; return true; }
+    // After a delivery, look again at the next boundary (the handler may run with IF=1).
+    if (intrPending) next = insnCount + 1;
+  }
+  // Whatever asked for a check meanwhile (stopAt = 0) gets it after the next instruction.
+  stopAt = stopAt == 0 ? insnCount + 1 : next;
+  return false;
+}
+
+/** Runs the next block of instructions (or one instruction the blocks cannot
+ * hold), stopping early when insnCount reaches stopAt. */
+// @ts-ignore: decorator
+@inline function step(): void {
+  const lin = mode64 ? rip : (rip + segBase(CS)) & 0xffffffff;
+  let h = blockHit(lin);
+  if (h == 0) h = blockAt(lin, rip);
+  if (h == 0) { stepOne(); return; }
+  const n = load<u8>(h, B_COUNT) as u32;
+  let e = h + 64;
+  let i: u32 = 0;
+  // RIP and the instruction count live in locals here (the globals are written,
+  // never read back, so they form no dependency chain through memory); only the
+  // last instruction of a block can branch or be generic and read them.
+  let r = rip;
+  let ic = insnCount;
+  while (true) {
+    const nr = r + (load<u8>(e, E_LEN) as u64);
+    setNextRip(nr);
+    const k = load<u8>(e, E_KIND);
+    if (k != 0) execFast(k, e);
+    else { setRip(r); setIns(e); generic(); }
+    if (faulted) {
+      setRip(r);
+      deliverPendingFault();
+      if (tripleFault) stopAt = 0;
+      setInsnCount(ic + 1);
+      return;
+    }
+    ic++;
+    setInsnCount(ic);
+    if (++i == n) { setRip(nextRip & ripMask); return; }
+    r = nr & ripMask;
+    if (ic >= stopAt) { setRip(r); return; }
+    e += 64;
+  }
+}
+
+/** One instruction decoded on its own (it straddles a page, is invalid, or its
+ * fetch faults). */
+function stepOne(): void {
+  decode();
+  if (!faulted) {
+    setNextRip(rip + (load<u8>(ins, E_LEN) as u64));
+    generic();
+  }
+  if (faulted) {
+    deliverPendingFault();
+    if (tripleFault) stopAt = 0;
+  } else setRip(nextRip & ripMask);
+  addInsn();
+}
+
+/** Any instruction, by opcode: the decoded fields come from the entry. */
+function generic(): void {
+  const fl = load<u8>(ins, E_FLAGS);
+  setStackRef(false);
+  if ((fl & EF_MEM) != 0) computeEa();
+  if ((fl & EF_INVALID) != 0 || ((fl & EF_LOCK) != 0 && !lockAllowed())) { raiseUD(); return; }
+  execute();
 }
 
 function shutdown(): u32 {
@@ -196,13 +288,13 @@ function shutdown(): u32 {
 }
 
 // ---------------------------------------------------------------------------
-// Instruction semantics. `opcode` is 0x00-0xFF (one byte), 0x100|b (0F b),
+// Instruction semantics. The opcode is 0x00-0xFF (one byte), 0x100|b (0F b),
 // 0x200|b (0F 38 b), 0x300|b (0F 3A b).
 
 function aluOp(): void {
-  const op = ((opcode >> 3) & 7) as i32;
-  const form = opcode & 7;
-  const size = (form & 1) == 0 ? 1 : opsize;
+  const op = ((dOpcode() >> 3) & 7) as i32;
+  const form = dOpcode() & 7;
+  const size = (form & 1) == 0 ? 1 : dOpsize();
   switch (form) {
     case 0: case 1: { // r/m, reg
       const src = readG(size);
@@ -220,17 +312,17 @@ function aluOp(): void {
       return;
     }
     default: { // AL/eAX, imm
-      const r = alu(op, readReg(RAX, size), size == 1 ? imm : imm, size);
+      const r = alu(op, readReg(RAX, size), size == 1 ? dImm() : dImm(), size);
       if (op != 7) writeReg(RAX, size, r);
     }
   }
 }
 
 function grp1(): void {
-  const size = opcode == 0x80 || opcode == 0x82 ? 1 : opsize;
-  let src = imm;
-  if (opcode == 0x83) src = sext(imm, 1);
-  const op = regf & 7;
+  const size = dOpcode() == 0x80 || dOpcode() == 0x82 ? 1 : dOpsize();
+  let src = dImm();
+  if (dOpcode() == 0x83) src = sext(dImm(), 1);
+  const op = dRegf() & 7;
   if (op == 7) { alu(7, readRM(size), src, size); return; }
   const dst = readRMForWrite(size);
   if (faulted) return;
@@ -240,19 +332,19 @@ function grp1(): void {
 function grp2(size: i32, count: u32): void {
   const dst = readRMForWrite(size);
   if (faulted) return;
-  writeRM(size, shift(regf & 7, dst, count, size));
+  writeRM(size, shift(dRegf() & 7, dst, count, size));
 }
 
 function grp3(): void {
-  const size = opcode == 0xf6 ? 1 : opsize;
-  switch (regf & 7) {
-    case 0: case 1: alu(4, readRM(size), imm, size); return;
+  const size = dOpcode() == 0xf6 ? 1 : dOpsize();
+  switch (dRegf() & 7) {
+    case 0: case 1: alu(4, readRM(size), dImm(), size); return;
     case 2: { const v = readRMForWrite(size); if (faulted) return; writeRM(size, ~v & sizeMask(size)); return; }
     case 3: { const v = readRMForWrite(size); if (faulted) return; writeRM(size, neg(v, size)); return; }
     case 4: case 5: { // MUL / IMUL
       const src = readRM(size);
       if (faulted) return;
-      const signed = (regf & 7) == 5;
+      const signed = (dRegf() & 7) == 5;
       if (size == 1) {
         const a = readReg(RAX, 1);
         const r: u64 = signed ? ((sext(a, 1) as i64) * (sext(src, 1) as i64)) as u64 & 0xffff : a * src;
@@ -280,7 +372,7 @@ function grp3(): void {
     case 6: case 7: { // DIV / IDIV
       const d = readRM(size);
       if (faulted) return;
-      const signed = (regf & 7) == 7;
+      const signed = (dRegf() & 7) == 7;
       if (d == 0) { raise(DE, 0, false); return; }
       if (size == 8) {
         const q = signed ? divS128(gpr(RDX), gpr(RAX), d) : divU128(gpr(RDX), gpr(RAX), d);
@@ -314,8 +406,8 @@ function grp3(): void {
 }
 
 function grp45(): void {
-  const r = regf & 7;
-  if (opcode == 0xfe) {
+  const r = dRegf() & 7;
+  if (dOpcode() == 0xfe) {
     if (r > 1) { raiseUD(); return; }
     const v = readRMForWrite(1);
     if (faulted) return;
@@ -324,13 +416,13 @@ function grp45(): void {
   }
   switch (r) {
     case 0: case 1: {
-      const v = readRMForWrite(opsize);
+      const v = readRMForWrite(dOpsize());
       if (faulted) return;
-      writeRM(opsize, incDec(v, opsize, r == 1));
+      writeRM(dOpsize(), incDec(v, dOpsize(), r == 1));
       return;
     }
     case 2: { // CALL near indirect
-      const sz = stackOpSize(opsize);
+      const sz = stackOpSize(dOpsize());
       const t = readRM(sz);
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the fault is the CALL's
@@ -340,9 +432,9 @@ function grp45(): void {
       return;
     }
     case 3: case 5: { // CALL/JMP far indirect (m16:16/32/64)
-      if (!isMem) { raiseUD(); return; }
+      if (!dIsMem()) { raiseUD(); return; }
       const lin = eaLinear();
-      const osz = opsize;
+      const osz = dOpsize();
       const off = readN(lin, osz);
       const sel = readN(lin + (osz as u64), 2) as u32;
       if (faulted) return;
@@ -350,14 +442,14 @@ function grp45(): void {
       return;
     }
     case 4: { // JMP near indirect
-      const t = readRM(mode64 ? 8 : opsize);
+      const t = readRM(mode64 ? 8 : dOpsize());
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the fault is the JMP's
       setNextRip(t);
       return;
     }
     case 6: { // PUSH r/m
-      const sz = stackOpSize(opsize);
+      const sz = stackOpSize(dOpsize());
       const v = readRM(sz);
       if (faulted) return;
       push(v, sz);
@@ -369,13 +461,13 @@ function grp45(): void {
 
 function jumpRel(disp: u64): void {
   let t = nextRip + disp;
-  if (!mode64) t = opsize == 2 ? t & 0xffff : t & 0xffffffff;
+  if (!mode64) t = dOpsize() == 2 ? t & 0xffff : t & 0xffffffff;
   else if (!isCanonical(t)) { raiseGP(0); return; }
   setNextRip(t);
 }
 
 function movSreg(): void {
-  const s = regf & 7;
+  const s = dRegf() & 7;
   if (s > 5 || s == CS) { raiseUD(); return; }
   const sel = readRM(2) as u32;
   if (faulted) return;
@@ -390,11 +482,11 @@ function movSreg(): void {
 }
 
 function pushSeg(s: i32): void {
-  push(segSel(s), stackOpSize(opsize));
+  push(segSel(s), stackOpSize(dOpsize()));
 }
 
 function popSeg(s: i32): void {
-  const sz = stackOpSize(opsize);
+  const sz = stackOpSize(dOpsize());
   const v = peek(sz, 0) as u32;
   if (faulted) return;
   if ((cr0() & CR0_PE) != 0) { if (!loadDataSegment(s, v & 0xffff)) return; }
@@ -404,7 +496,7 @@ function popSeg(s: i32): void {
 }
 
 function ioPort(): u32 {
-  if (opcode == 0xe4 || opcode == 0xe5 || opcode == 0xe6 || opcode == 0xe7) return imm as u32;
+  if (dOpcode() == 0xe4 || dOpcode() == 0xe5 || dOpcode() == 0xe6 || dOpcode() == 0xe7) return dImm() as u32;
   return gpr32(RDX) & 0xffff;
 }
 
@@ -429,7 +521,7 @@ function portIn(port: u32, size: i32): bool {
   store<u32>(CTL_OFF + CTL_IO_SIZE, size);
   store<u32>(CTL_OFF + CTL_IO_WRITE, 0);
   store<u64>(CTL_OFF + CTL_IO_DATA, 0xffffffff);
-  exitReason = EXIT_IO;
+  setExit(EXIT_IO);
   setNextRip(rip);
   return false;
 }
@@ -440,19 +532,19 @@ function portOut(port: u32, size: i32, v: u64): void {
   store<u32>(CTL_OFF + CTL_IO_SIZE, size);
   store<u32>(CTL_OFF + CTL_IO_WRITE, 1);
   store<u64>(CTL_OFF + CTL_IO_DATA, v);
-  exitReason = EXIT_IO;
+  setExit(EXIT_IO);
 }
 
 function stringIo(isOut: bool, size: i32): void {
   if (!ioAllowed()) { raiseGP(0); return; }
-  const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
-  const rep = pfxRep != 0;
+  const am: u64 = dAdsize() == 8 ? 0xffffffffffffffff : dAdsize() == 4 ? 0xffffffff : 0xffff;
+  const rep = dRep() != 0;
   if (rep && (gpr(RCX) & am) == 0) return;
   const port = gpr32(RDX) & 0xffff;
   const d: u64 = (eflags & F_DF) != 0 ? 0 - (size as u64) : size as u64;
   if (isOut) {
     const si = gpr(RSI) & am;
-    const v = readN(linearOf(segOvr >= 0 ? segOvr : DS, si), size);
+    const v = readN(linearOf(dSegOvr() >= 0 ? dSegOvr() : DS, si), size);
     if (faulted) return;
     portOut(port, size, v);
     setGpr(RSI, (gpr(RSI) & ~am) | ((si + d) & am));
@@ -473,9 +565,9 @@ function stringIo(isOut: bool, size: i32): void {
 }
 
 function enter(): void {
-  const sz = stackOpSize(opsize);
-  const alloc = imm & 0xffff;
-  const level = (imm2 & 31) as i32;
+  const sz = stackOpSize(dOpsize());
+  const alloc = dImm() & 0xffff;
+  const level = (dImm2() & 31) as i32;
   const frame = stackPointer() - (sz as u64);
   push(gpr(RBP), sz);
   if (faulted) return;
@@ -493,7 +585,7 @@ function enter(): void {
 }
 
 function execute(): void {
-  const op = opcode;
+  const op = dOpcode();
   if (op < 0x40) {
     const low = op & 7;
     if (low < 6) { aluOp(); return; }
@@ -512,6 +604,7 @@ function execute(): void {
   }
   if (op < 0x100) { execOneByte(op); return; }
   if (op < 0x200) { execTwoByte(op & 0xff); return; }
+  materialize();
   sseExec();
 }
 
@@ -521,18 +614,18 @@ function execOneByte(op: u32): void {
     case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f: {
       // INC/DEC r (32-bit mode only: in 64-bit mode these bytes are REX).
       const r = (op & 7) as i32;
-      writeReg(r, opsize, incDec(readReg(r, opsize), opsize, op >= 0x48));
+      writeReg(r, dOpsize(), incDec(readReg(r, dOpsize()), dOpsize(), op >= 0x48));
       return;
     }
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: {
-      const r = ((op & 7) | ((rex & 1) << 3)) as i32;
-      const sz = stackOpSize(opsize);
+      const r = ((op & 7) | ((dRex() & 1) << 3)) as i32;
+      const sz = stackOpSize(dOpsize());
       push(sz == 2 ? gpr(r) & 0xffff : gpr(r), sz);
       return;
     }
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: {
-      const r = ((op & 7) | ((rex & 1) << 3)) as i32;
-      const sz = stackOpSize(opsize);
+      const r = ((op & 7) | ((dRex() & 1) << 3)) as i32;
+      const sz = stackOpSize(dOpsize());
       const v = pop(sz);
       if (faulted) return;
       writeReg(r, sz, v);
@@ -542,7 +635,7 @@ function execOneByte(op: u32): void {
       if (mode64) { raiseUD(); return; }
       const sp = gpr(RSP);
       for (let r = 0; r < 8; r++) {
-        push(r == RSP ? sp : gpr(r), opsize);
+        push(r == RSP ? sp : gpr(r), dOpsize());
         if (faulted) return;
       }
       return;
@@ -550,9 +643,9 @@ function execOneByte(op: u32): void {
     case 0x61: { // POPA
       if (mode64) { raiseUD(); return; }
       for (let r = 7; r >= 0; r--) {
-        const v = pop(opsize);
+        const v = pop(dOpsize());
         if (faulted) return;
-        if (r != RSP) writeReg(r, opsize, v);
+        if (r != RSP) writeReg(r, dOpsize(), v);
       }
       return;
     }
@@ -560,35 +653,35 @@ function execOneByte(op: u32): void {
       if (!mode64) { raiseUD(); return; }
       const v = readRM(4);
       if (faulted) return;
-      writeG(opsize, opsize == 8 ? sext(v, 4) : v);
+      writeG(dOpsize(), dOpsize() == 8 ? sext(v, 4) : v);
       return;
     }
-    case 0x68: push(opsize == 2 ? imm & 0xffff : imm, stackOpSize(opsize)); return;
-    case 0x6a: push(sext(imm, 1), stackOpSize(opsize)); return;
+    case 0x68: push(dOpsize() == 2 ? dImm() & 0xffff : dImm(), stackOpSize(dOpsize())); return;
+    case 0x6a: push(sext(dImm(), 1), stackOpSize(dOpsize())); return;
     case 0x69: case 0x6b: { // IMUL r, r/m, imm
-      const src = readRM(opsize);
+      const src = readRM(dOpsize());
       if (faulted) return;
-      const k = op == 0x6b ? sext(imm, 1) : sext(imm, opsize == 2 ? 2 : 4);
+      const k = op == 0x6b ? sext(dImm(), 1) : sext(dImm(), dOpsize() == 2 ? 2 : 4);
       imul2(src, k);
       return;
     }
     case 0x6c: stringIo(false, 1); return;
-    case 0x6d: stringIo(false, opsize == 2 ? 2 : 4); return;
+    case 0x6d: stringIo(false, dOpsize() == 2 ? 2 : 4); return;
     case 0x6e: stringIo(true, 1); return;
-    case 0x6f: stringIo(true, opsize == 2 ? 2 : 4); return;
+    case 0x6f: stringIo(true, dOpsize() == 2 ? 2 : 4); return;
     case 0x80: case 0x81: case 0x82: case 0x83:
       if (op == 0x82 && mode64) { raiseUD(); return; }
       grp1();
       return;
     case 0x84: case 0x85: {
-      const size = op == 0x84 ? 1 : opsize;
+      const size = op == 0x84 ? 1 : dOpsize();
       const a = readRM(size);
       if (faulted) return;
       alu(4, a, readG(size), size);
       return;
     }
     case 0x86: case 0x87: {
-      const size = op == 0x86 ? 1 : opsize;
+      const size = op == 0x86 ? 1 : dOpsize();
       const a = readRMForWrite(size);
       if (faulted) return;
       const b = readG(size);
@@ -597,67 +690,67 @@ function execOneByte(op: u32): void {
       return;
     }
     case 0x88: writeRM(1, readG(1)); return;
-    case 0x89: writeRM(opsize, readG(opsize)); return;
+    case 0x89: writeRM(dOpsize(), readG(dOpsize())); return;
     case 0x8a: { const v = readRM(1); if (faulted) return; writeG(1, v); return; }
-    case 0x8b: { const v = readRM(opsize); if (faulted) return; writeG(opsize, v); return; }
+    case 0x8b: { const v = readRM(dOpsize()); if (faulted) return; writeG(dOpsize(), v); return; }
     case 0x8c: { // MOV r/m, Sreg
-      const s = regf & 7;
+      const s = dRegf() & 7;
       if (s > 5) { raiseUD(); return; }
       const v = segSel(s) as u64;
-      if (isMem) writeRM(2, v); else writeReg(rmf, opsize, v);
+      if (dIsMem()) writeRM(2, v); else writeReg(dRmf(), dOpsize(), v);
       return;
     }
     case 0x8d: { // LEA
-      if (!isMem) { raiseUD(); return; }
+      if (!dIsMem()) { raiseUD(); return; }
       let a = eaOffset();
-      writeG(opsize, a);
+      writeG(dOpsize(), a);
       return;
     }
     case 0x8e: movSreg(); return;
     case 0x8f: { // POP r/m
-      const sz = stackOpSize(opsize);
+      const sz = stackOpSize(dOpsize());
       const v = peek(sz, 0);
       if (faulted) return;
       // The address uses RSP after the pop.
       const old = gpr(RSP);
       setStackPointer(stackPointer() + (sz as u64));
-      if (isMem) {
+      if (dIsMem()) {
         const lin = eaLinearAfterPop();
         writeN(lin, sz, v);
         if (faulted) { setGpr(RSP, old); return; }
-      } else writeReg(rmf, sz, v);
+      } else writeReg(dRmf(), sz, v);
       return;
     }
     case 0x90: {
-      if ((rex & 1) != 0) { xchgAx(8); return; } // XCHG r8, rAX
+      if ((dRex() & 1) != 0) { xchgAx(8); return; } // XCHG r8, rAX
       return; // NOP / PAUSE
     }
     case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
-      xchgAx(((op & 7) | ((rex & 1) << 3)) as i32);
+      xchgAx(((op & 7) | ((dRex() & 1) << 3)) as i32);
       return;
     case 0x98: // CBW/CWDE/CDQE
-      if (opsize == 2) writeReg(RAX, 2, sext(readReg(RAX, 1), 1));
-      else if (opsize == 4) writeReg(RAX, 4, sext(readReg(RAX, 2), 2) & 0xffffffff);
+      if (dOpsize() == 2) writeReg(RAX, 2, sext(readReg(RAX, 1), 1));
+      else if (dOpsize() == 4) writeReg(RAX, 4, sext(readReg(RAX, 2), 2) & 0xffffffff);
       else setGpr(RAX, sext(gpr(RAX), 4));
       return;
     case 0x99: { // CWD/CDQ/CQO
-      const neg_ = (readReg(RAX, opsize) >> ((((opsize as u64) << 3) - 1))) & 1;
-      writeReg(RDX, opsize, neg_ != 0 ? sizeMask(opsize) : 0);
+      const neg_ = (readReg(RAX, dOpsize()) >> ((((dOpsize() as u64) << 3) - 1))) & 1;
+      writeReg(RDX, dOpsize(), neg_ != 0 ? sizeMask(dOpsize()) : 0);
       return;
     }
-    case 0x9a: if (mode64) { raiseUD(); return; } farJump(imm2 as u32, imm, true, opsize); return;
+    case 0x9a: if (mode64) { raiseUD(); return; } farJump(dImm2() as u32, dImm(), true, dOpsize()); return;
     case 0x9b: // WAIT/FWAIT: #NM only when both MP and TS are set
       if ((cr0() & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) { raise(NM, 0, false); return; }
       fwait();
       return;
     case 0x9c: { // PUSHF
-      const sz = stackOpSize(opsize);
+      const sz = stackOpSize(dOpsize());
       push((getEflags() & 0xfcffff) as u64, sz); // VM and RF read as 0
       return;
     }
     case 0x9d: {
       const wasIf = (eflags & F_IF) != 0;
-      popf(opsize);
+      popf(dOpsize());
       if (!wasIf && (eflags & F_IF) != 0) intrPending = true;
       return;
     }
@@ -670,44 +763,44 @@ function execOneByte(op: u32): void {
       store<u8>(CPU_OFF + 1, (getEflags() & 0xd7) as u8);
       return;
     case 0xa0: { const v = readN(eaLinear(), 1); if (faulted) return; writeReg(RAX, 1, v); return; }
-    case 0xa1: { const v = readN(eaLinear(), opsize); if (faulted) return; writeReg(RAX, opsize, v); return; }
+    case 0xa1: { const v = readN(eaLinear(), dOpsize()); if (faulted) return; writeReg(RAX, dOpsize(), v); return; }
     case 0xa2: writeN(eaLinear(), 1, readReg(RAX, 1)); return;
-    case 0xa3: writeN(eaLinear(), opsize, readReg(RAX, opsize)); return;
+    case 0xa3: writeN(eaLinear(), dOpsize(), readReg(RAX, dOpsize())); return;
     case 0xa4: movs(1); return;
-    case 0xa5: movs(opsize); return;
+    case 0xa5: movs(dOpsize()); return;
     case 0xa6: cmps(1, false); return;
-    case 0xa7: cmps(opsize, false); return;
-    case 0xa8: alu(4, readReg(RAX, 1), imm, 1); return;
-    case 0xa9: alu(4, readReg(RAX, opsize), imm, opsize); return;
+    case 0xa7: cmps(dOpsize(), false); return;
+    case 0xa8: alu(4, readReg(RAX, 1), dImm(), 1); return;
+    case 0xa9: alu(4, readReg(RAX, dOpsize()), dImm(), dOpsize()); return;
     case 0xaa: stos(1); return;
-    case 0xab: stos(opsize); return;
+    case 0xab: stos(dOpsize()); return;
     case 0xac: lods(1); return;
-    case 0xad: lods(opsize); return;
+    case 0xad: lods(dOpsize()); return;
     case 0xae: cmps(1, true); return;
-    case 0xaf: cmps(opsize, true); return;
+    case 0xaf: cmps(dOpsize(), true); return;
     case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
-      writeReg(((op & 7) | ((rex & 1) << 3)) as i32, 1, imm);
+      writeReg(((op & 7) | ((dRex() & 1) << 3)) as i32, 1, dImm());
       return;
     case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
-      writeReg(((op & 7) | ((rex & 1) << 3)) as i32, opsize, imm);
+      writeReg(((op & 7) | ((dRex() & 1) << 3)) as i32, dOpsize(), dImm());
       return;
-    case 0xc0: grp2(1, imm as u32); return;
-    case 0xc1: grp2(opsize, imm as u32); return;
+    case 0xc0: grp2(1, dImm() as u32); return;
+    case 0xc1: grp2(dOpsize(), dImm() as u32); return;
     case 0xc2: case 0xc3: { // RET near
-      const sz = stackOpSize(opsize);
+      const sz = stackOpSize(dOpsize());
       const t = peek(sz, 0);
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the RET faults, RSP unchanged
-      setStackPointer(stackPointer() + (sz as u64) + (op == 0xc2 ? imm & 0xffff : 0));
+      setStackPointer(stackPointer() + (sz as u64) + (op == 0xc2 ? dImm() & 0xffff : 0));
       setNextRip(t);
       return;
     }
     case 0xc4: case 0xc5: raiseUD(); return; // LES/LDS (VEX in 64-bit mode): not supported
-    case 0xc6: if ((regf & 7) != 0) { raiseUD(); return; } writeRM(1, imm); return;
-    case 0xc7: if ((regf & 7) != 0) { raiseUD(); return; } writeRM(opsize, imm); return;
+    case 0xc6: if ((dRegf() & 7) != 0) { raiseUD(); return; } writeRM(1, dImm()); return;
+    case 0xc7: if ((dRegf() & 7) != 0) { raiseUD(); return; } writeRM(dOpsize(), dImm()); return;
     case 0xc8: enter(); return;
     case 0xc9: { // LEAVE
-      const sz = stackOpSize(opsize);
+      const sz = stackOpSize(dOpsize());
       const sp = mode64 ? gpr(RBP) : gpr(RBP) & 0xffffffff;
       const v = readN(linearOf(SS, maskStack(sp)), sz);
       if (faulted) return;
@@ -715,78 +808,78 @@ function execOneByte(op: u32): void {
       writeReg(RBP, sz, v);
       return;
     }
-    case 0xca: farReturn(opsize, imm & 0xffff); return;
-    case 0xcb: farReturn(opsize, 0); return;
+    case 0xca: farReturn(dOpsize(), dImm() & 0xffff); return;
+    case 0xcb: farReturn(dOpsize(), 0); return;
     case 0xcc: deliverSoftware(BP, nextRip); afterSoftInt(); return;
-    case 0xcd: deliverSoftware((imm & 0xff) as i32, nextRip); afterSoftInt(); return;
+    case 0xcd: deliverSoftware((dImm() & 0xff) as i32, nextRip); afterSoftInt(); return;
     case 0xce:
       if (mode64) { raiseUD(); return; }
       if ((getEflags() & 0x800) != 0) { deliverSoftware(OF_, nextRip); afterSoftInt(); }
       return;
-    case 0xcf: iret(opsize); intrPending = true; return;
+    case 0xcf: iret(dOpsize()); intrPending = true; return;
     case 0xd0: grp2(1, 1); return;
-    case 0xd1: grp2(opsize, 1); return;
+    case 0xd1: grp2(dOpsize(), 1); return;
     case 0xd2: grp2(1, gpr32(RCX) & 0xff); return;
-    case 0xd3: grp2(opsize, gpr32(RCX) & 0xff); return;
+    case 0xd3: grp2(dOpsize(), gpr32(RCX) & 0xff); return;
     case 0xd4: case 0xd5: // AAM / AAD
       if (mode64) { raiseUD(); return; }
-      if (op == 0xd4 && (imm & 0xff) == 0) { raise(DE, 0, false); return; }
+      if (op == 0xd4 && (dImm() & 0xff) == 0) { raise(DE, 0, false); return; }
       bcdAdjust(op);
       return;
     case 0xd7: { // XLAT
-      const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
-      const v = read8(linearOf(segOvr >= 0 ? segOvr : DS, (gpr(RBX) + readReg(RAX, 1)) & am));
+      const am: u64 = dAdsize() == 8 ? 0xffffffffffffffff : dAdsize() == 4 ? 0xffffffff : 0xffff;
+      const v = read8(linearOf(dSegOvr() >= 0 ? dSegOvr() : DS, (gpr(RBX) + readReg(RAX, 1)) & am));
       if (faulted) return;
       writeReg(RAX, 1, v);
       return;
     }
     case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
       if ((cr0() & (CR0_EM | CR0_TS)) != 0) { raise(NM, 0, false); return; }
+      materialize();
       x87Exec();
       return;
     case 0xe0: case 0xe1: case 0xe2: { // LOOPNE LOOPE LOOP
-      const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
+      const am: u64 = dAdsize() == 8 ? 0xffffffffffffffff : dAdsize() == 4 ? 0xffffffff : 0xffff;
       const c = (gpr(RCX) - 1) & am;
       setGpr(RCX, (gpr(RCX) & ~am) | c);
       let take = c != 0;
       if (op == 0xe0) take = take && !getZF();
       else if (op == 0xe1) take = take && getZF();
-      if (take) jumpRel(sext(imm, 1));
+      if (take) jumpRel(sext(dImm(), 1));
       return;
     }
     case 0xe3: { // JrCXZ
-      const am: u64 = adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
-      if ((gpr(RCX) & am) == 0) jumpRel(sext(imm, 1));
+      const am: u64 = dAdsize() == 8 ? 0xffffffffffffffff : dAdsize() == 4 ? 0xffffffff : 0xffff;
+      if ((gpr(RCX) & am) == 0) jumpRel(sext(dImm(), 1));
       return;
     }
     case 0xe4: case 0xe5: case 0xec: case 0xed: {
       if (!ioAllowed()) { raiseGP(0); return; }
-      const size = (op & 1) == 0 ? 1 : opsize == 2 ? 2 : 4;
+      const size = (op & 1) == 0 ? 1 : dOpsize() == 2 ? 2 : 4;
       if (portIn(ioPort(), size)) writeReg(RAX, size, load<u64>(CTL_OFF + CTL_IO_DATA));
       return;
     }
     case 0xe6: case 0xe7: case 0xee: case 0xef: {
       if (!ioAllowed()) { raiseGP(0); return; }
-      const size = (op & 1) == 0 ? 1 : opsize == 2 ? 2 : 4;
+      const size = (op & 1) == 0 ? 1 : dOpsize() == 2 ? 2 : 4;
       portOut(ioPort(), size, readReg(RAX, size));
       return;
     }
     case 0xe8: { // CALL rel
-      const sz = stackOpSize(opsize);
+      const sz = stackOpSize(dOpsize());
       push(nextRip, sz);
       if (faulted) return;
-      jumpRel(imm);
+      jumpRel(dImm());
       return;
     }
-    case 0xe9: jumpRel(imm); return;
-    case 0xea: if (mode64) { raiseUD(); return; } farJump(imm2 as u32, imm, false, opsize); return;
-    case 0xeb: jumpRel(sext(imm, 1)); return;
+    case 0xe9: jumpRel(dImm()); return;
+    case 0xea: if (mode64) { raiseUD(); return; } farJump(dImm2() as u32, dImm(), false, dOpsize()); return;
+    case 0xeb: jumpRel(sext(dImm(), 1)); return;
     case 0xf1: deliverSoftware(1, nextRip); afterSoftInt(); return;
     case 0xf4: // HLT
       if (cpl != 0) { raiseGP(0); return; }
       halted = true;
-      exitReason = (eflags & F_IF) != 0 ? EXIT_HLT : EXIT_DEAD;
-      if ((eflags & F_IF) == 0 && load<u32>(CPU_OFF + CPU_NMI_PENDING) != 0) exitReason = EXIT_HLT;
+      setExit((eflags & F_IF) != 0 || load<u32>(CPU_OFF + CPU_NMI_PENDING) != 0 ? EXIT_HLT : EXIT_DEAD);
       recordExitInsn();
       return;
     case 0xf5: setEflags(getEflags() ^ F_CF); return;
@@ -807,7 +900,7 @@ function execOneByte(op: u32): void {
     case 0xfe: case 0xff: grp45(); return;
   }
   if (op >= 0x70 && op < 0x80) {
-    if (testCC((op & 0xf) as i32)) jumpRel(sext(imm, 1));
+    if (testCC((op & 0xf) as i32)) jumpRel(sext(dImm(), 1));
     return;
   }
   raiseUD();
@@ -816,9 +909,9 @@ function execOneByte(op: u32): void {
 /** LOCK is allowed only on the read-modify-write instructions with a memory
  * destination (SDM vol. 2, LOCK); anywhere else it is #UD, before any access. */
 function lockAllowed(): bool {
-  if (!isMem) return false;
-  const op = opcode;
-  const r = regf & 7;
+  if (!dIsMem()) return false;
+  const op = dOpcode();
+  const r = dRegf() & 7;
   if (op < 0x40) return (op & 7) < 2 && (op & 0x38) != 0x38; // ADD OR ADC SBB AND SUB XOR r/m, r
   switch (op) {
     case 0x80: case 0x81: case 0x82: case 0x83: return r != 7; // not CMP
@@ -842,40 +935,39 @@ function afterSoftInt(): void {
 function rip_after_delivery(): u64 { return rip; }
 
 function xchgAx(r: i32): void {
-  const a = readReg(RAX, opsize);
-  writeReg(RAX, opsize, readReg(r, opsize));
-  writeReg(r, opsize, a);
+  const a = readReg(RAX, dOpsize());
+  writeReg(RAX, dOpsize(), readReg(r, dOpsize()));
+  writeReg(r, dOpsize(), a);
 }
 
 function imul2(a: u64, b: u64): void {
-  if (opsize == 8) {
+  if (dOpsize() == 8) {
     const lo = mulS128(a, b);
     const over = mulHi != (((lo as i64) >> 63) as u64);
     writeG(8, lo);
     setMulFlags(lo, 8, over);
     return;
   }
-  const r = (sext(a, opsize) as i64) * (sext(b, opsize) as i64);
-  const m = sizeMask(opsize);
-  const over = sext((r as u64) & m, opsize) != (r as u64);
-  writeG(opsize, (r as u64) & m);
-  setMulFlags((r as u64) & m, opsize, over);
+  const r = (sext(a, dOpsize()) as i64) * (sext(b, dOpsize()) as i64);
+  const m = sizeMask(dOpsize());
+  const over = sext((r as u64) & m, dOpsize()) != (r as u64);
+  writeG(dOpsize(), (r as u64) & m);
+  setMulFlags((r as u64) & m, dOpsize(), over);
 }
 
 /** Effective address offset (no segment base) for LEA. */
 function eaOffset(): u64 {
   const v = eaLinearNoSeg();
-  return opsize == 8 ? v : v & sizeMask(opsize);
+  return dOpsize() == 8 ? v : v & sizeMask(dOpsize());
 }
 
-import { eaOff } from "./decode";
 function eaLinearNoSeg(): u64 { return eaOff; }
 
 function eaLinearAfterPop(): u64 {
   // POP r/m with an RSP-based address: recompute with the incremented RSP.
-  if ((modrm & 7) == 4 && isMem) {
+  if ((dModrm() & 7) == 4 && dIsMem()) {
     // Recomputing the SIB form exactly is rare; approximate by adding the pop size.
-    return eaLinear() + (stackOpSize(opsize) as u64);
+    return eaLinear() + (stackOpSize(dOpsize()) as u64);
   }
   return eaLinear();
 }
@@ -887,7 +979,7 @@ function execTwoByte(b: u32): void {
     case 0x02: case 0x03: larLsl(b == 0x03); return;
     case 0x05: syscall(); return;
     case 0x06: clts(); return;
-    case 0x07: sysret(opsize); return;
+    case 0x07: sysret(dOpsize()); return;
     case 0x08: case 0x09: if (cpl != 0) raiseGP(0); return; // INVD/WBINVD
     case 0x0b: raiseUD(); return;
     case 0x0d: return; // PREFETCHW
@@ -901,11 +993,13 @@ function execTwoByte(b: u32): void {
       const idx = gpr32(RCX);
       const v = ((gpr(RDX) & 0xffffffff) << 32) | (gpr(RAX) & 0xffffffff);
       wrmsr(idx, v);
+      requestCheck(); // the LAPIC timer or TPR may have changed
+      codeGenBump(); // EFER.NXE changes fetch permissions
       if (msrExit) {
         clearMsrExit();
         store<u32>(CTL_OFF + CTL_MSR_INDEX, idx);
         store<u64>(CTL_OFF + CTL_MSR_VALUE, v);
-        exitReason = EXIT_WRMSR;
+        setExit(EXIT_WRMSR);
       }
       return;
     }
@@ -925,7 +1019,7 @@ function execTwoByte(b: u32): void {
     }
     case 0x33: raiseGP(0); return; // RDPMC: no counters
     case 0x34: sysenter(); return;
-    case 0x35: sysexit(opsize); return;
+    case 0x35: sysexit(dOpsize()); return;
     case 0xa0: pushSeg(FS); return;
     case 0xa1: popSeg(FS); return;
     case 0xa2: cpuid(); return;
@@ -934,68 +1028,68 @@ function execTwoByte(b: u32): void {
     case 0xa3: case 0xab: case 0xb3: case 0xbb: bitTestReg(b); return;
     case 0xba: bitTestImm(); return;
     case 0xa4: case 0xa5: case 0xac: case 0xad: {
-      const count = (b & 1) == 0 ? (imm as u32) : gpr32(RCX) & 0xff;
-      const dst = readRMForWrite(opsize);
+      const count = (b & 1) == 0 ? (dImm() as u32) : gpr32(RCX) & 0xff;
+      const dst = readRMForWrite(dOpsize());
       if (faulted) return;
-      writeRM(opsize, shiftDouble(dst, readG(opsize), count, opsize, b < 0xa8));
+      writeRM(dOpsize(), shiftDouble(dst, readG(dOpsize()), count, dOpsize(), b < 0xa8));
       return;
     }
-    case 0xae: grp15(); return;
-    case 0xaf: { const v = readRM(opsize); if (faulted) return; imul2(readG(opsize), v); return; }
+    case 0xae: materialize(); grp15(); return;
+    case 0xaf: { const v = readRM(dOpsize()); if (faulted) return; imul2(readG(dOpsize()), v); return; }
     case 0xb0: case 0xb1: { // CMPXCHG
-      const size = b == 0xb0 ? 1 : opsize;
+      const size = b == 0xb0 ? 1 : dOpsize();
       const dst = readRMForWrite(size);
       if (faulted) return;
       const acc = readReg(RAX, size);
       alu(7, acc, dst, size);
       if (acc == dst) writeRM(size, readG(size));
       else {
-        if (isMem) writeRM(size, dst); // the destination is always written
+        if (dIsMem()) writeRM(size, dst); // the destination is always written
         writeReg(RAX, size, dst);
       }
       return;
     }
     case 0xb2: case 0xb4: case 0xb5: { // LSS LFS LGS
-      if (!isMem) { raiseUD(); return; }
+      if (!dIsMem()) { raiseUD(); return; }
       const lin = eaLinear();
-      const off = readN(lin, opsize);
-      const sel = readN(lin + (opsize as u64), 2) as u32;
+      const off = readN(lin, dOpsize());
+      const sel = readN(lin + (dOpsize() as u64), 2) as u32;
       if (faulted) return;
       const s = b == 0xb2 ? SS : b == 0xb4 ? FS : GS;
       if (!loadDataSegment(s, sel)) return;
-      writeG(opsize, off);
+      writeG(dOpsize(), off);
       return;
     }
     case 0xb6: case 0xb7: { // MOVZX
       const v = readRM(b == 0xb6 ? 1 : 2);
       if (faulted) return;
-      writeG(opsize, v);
+      writeG(dOpsize(), v);
       return;
     }
     case 0xbe: case 0xbf: { // MOVSX
       const sz = b == 0xbe ? 1 : 2;
       const v = readRM(sz);
       if (faulted) return;
-      writeG(opsize, sext(v, sz) & sizeMask(opsize));
+      writeG(dOpsize(), sext(v, sz) & sizeMask(dOpsize()));
       return;
     }
     case 0xb8: { // POPCNT (F3 prefix)
-      if (pfxRep != 1) { raiseUD(); return; }
-      const v = readRM(opsize);
+      if (dRep() != 1) { raiseUD(); return; }
+      const v = readRM(dOpsize());
       if (faulted) return;
-      writeG(opsize, popcount(v, opsize));
+      writeG(dOpsize(), popcount(v, dOpsize()));
       return;
     }
     case 0xbc: case 0xbd: { // BSF/BSR; with F3, TZCNT/LZCNT
-      const v = readRM(opsize);
+      const v = readRM(dOpsize());
       if (faulted) return;
-      if (pfxRep == 1) { writeG(opsize, countZeros(v, opsize, b == 0xbd)); return; }
-      const r = bitScan(v, opsize, b == 0xbd);
-      if (r >= 0) writeG(opsize, r as u64);
+      if (dRep() == 1) { writeG(dOpsize(), countZeros(v, dOpsize(), b == 0xbd)); return; }
+      const r = bitScan(v, dOpsize(), b == 0xbd);
+      if (r >= 0) writeG(dOpsize(), r as u64);
       return;
     }
     case 0xc0: case 0xc1: { // XADD
-      const size = b == 0xc0 ? 1 : opsize;
+      const size = b == 0xc0 ? 1 : dOpsize();
       const dst = readRMForWrite(size);
       if (faulted) return;
       const src = readG(size);
@@ -1006,22 +1100,22 @@ function execTwoByte(b: u32): void {
     }
     case 0xc7: grp9(); return;
     case 0xc8: case 0xc9: case 0xca: case 0xcb: case 0xcc: case 0xcd: case 0xce: case 0xcf: {
-      const r = ((b & 7) | ((rex & 1) << 3)) as i32;
-      if (opsize == 8) setGpr(r, bswap<u64>(gpr(r)));
-      else if (opsize == 4) setGpr(r, bswap<u32>(gpr32(r)) as u64);
+      const r = ((b & 7) | ((dRex() & 1) << 3)) as i32;
+      if (dOpsize() == 8) setGpr(r, bswap<u64>(gpr(r)));
+      else if (dOpsize() == 4) setGpr(r, bswap<u32>(gpr32(r)) as u64);
       else writeReg(r, 2, 0); // BSWAP r16 is undefined; real CPUs give 0
       return;
     }
   }
   if (b >= 0x40 && b < 0x50) { // CMOVcc
-    const v = readRM(opsize);
+    const v = readRM(dOpsize());
     if (faulted) return;
-    if (testCC((b & 0xf) as i32)) writeG(opsize, v);
-    else if (opsize == 4) writeG(4, readG(4)); // 32-bit CMOV zero-extends even when not taken
+    if (testCC((b & 0xf) as i32)) writeG(dOpsize(), v);
+    else if (dOpsize() == 4) writeG(4, readG(4)); // 32-bit CMOV zero-extends even when not taken
     return;
   }
   if (b >= 0x80 && b < 0x90) {
-    if (testCC((b & 0xf) as i32)) jumpRel(imm);
+    if (testCC((b & 0xf) as i32)) jumpRel(dImm());
     return;
   }
   if (b >= 0x90 && b < 0xa0) {
@@ -1029,47 +1123,49 @@ function execTwoByte(b: u32): void {
     return;
   }
   if (b == 0x77 || b == 0x0e) { // EMMS / FEMMS
+    materialize();
     sseExec();
     return;
   }
+  materialize();
   sseExec();
 }
 
 function bitTestReg(b: u32): void {
   const op = b == 0xa3 ? 0 : b == 0xab ? 1 : b == 0xb3 ? 2 : 3;
-  const bitsz = (opsize as u64) << 3;
-  let off = readG(opsize);
-  if (!isMem) {
-    const v = readReg(rmf, opsize);
+  const bitsz = (dOpsize() as u64) << 3;
+  let off = readG(dOpsize());
+  if (!dIsMem()) {
+    const v = readReg(dRmf(), dOpsize());
     const r = bitOp(v, (off & (bitsz - 1)) as u32, op);
-    if (op != 0) writeReg(rmf, opsize, r);
+    if (op != 0) writeReg(dRmf(), dOpsize(), r);
     return;
   }
   // Memory form: the bit offset is signed and may reach outside the operand.
-  const soff = sext(off, opsize) as i64;
-  const byteDisp = (soff >> 3) & ~((opsize - 1) as i64);
+  const soff = sext(off, dOpsize()) as i64;
+  const byteDisp = (soff >> 3) & ~((dOpsize() - 1) as i64);
   const lin = eaLinear() + (byteDisp as u64);
   const bit = (soff & ((bitsz - 1) as i64)) as u32;
-  if (op != 0) { probeWrite(lin, opsize); if (faulted) return; }
-  const v = readN(lin, opsize);
+  if (op != 0) { probeWrite(lin, dOpsize()); if (faulted) return; }
+  const v = readN(lin, dOpsize());
   if (faulted) return;
   const r = bitOp(v, bit, op);
-  if (op != 0) writeN(lin, opsize, r);
+  if (op != 0) writeN(lin, dOpsize(), r);
 }
 
 function bitTestImm(): void {
-  const r = regf & 7;
+  const r = dRegf() & 7;
   if (r < 4) { raiseUD(); return; }
   const op = r - 4;
-  const bit = (imm as u32) & ((opsize << 3) - 1);
-  const v = op != 0 ? readRMForWrite(opsize) : readRM(opsize);
+  const bit = (dImm() as u32) & ((dOpsize() << 3) - 1);
+  const v = op != 0 ? readRMForWrite(dOpsize()) : readRM(dOpsize());
   if (faulted) return;
   const res = bitOp(v, bit, op);
-  if (op != 0) writeRM(opsize, res);
+  if (op != 0) writeRM(dOpsize(), res);
 }
 
 function grp6(): void {
-  const r = regf & 7;
+  const r = dRegf() & 7;
   switch (r) {
     case 0: writeSelector(segSel(6)); return; // SLDT
     case 1: writeSelector(segSel(7)); return; // STR
@@ -1102,8 +1198,8 @@ function grp6(): void {
 }
 
 function writeSelector(sel: u32): void {
-  if (isMem) writeRM(2, sel as u64);
-  else writeReg(rmf, opsize, sel as u64);
+  if (dIsMem()) writeRM(2, sel as u64);
+  else writeReg(dRmf(), dOpsize(), sel as u64);
 }
 
 function larLsl(lsl: bool): void {
@@ -1123,16 +1219,16 @@ function larLsl(lsl: bool): void {
   clearFault();
   flushFlags();
   setEflags(ok ? eflags | F_ZF : eflags & ~F_ZF);
-  if (ok) writeG(opsize == 8 ? 4 : opsize, val);
+  if (ok) writeG(dOpsize() == 8 ? 4 : dOpsize(), val);
 }
 
 function grp7(): void {
-  const r = regf & 7;
-  if (!isMem) {
-    const m = modrm;
+  const r = dRegf() & 7;
+  if (!dIsMem()) {
+    const m = dModrm();
     switch (m) {
       case 0xc1: case 0xd9: // VMCALL / VMMCALL: a Xen hypercall
-        exitReason = EXIT_HYPERCALL;
+        setExit(EXIT_HYPERCALL);
         recordExitInsn();
         return;
       case 0xf8: { // SWAPGS
@@ -1152,8 +1248,8 @@ function grp7(): void {
         return;
       }
     }
-    if (r == 4) { writeReg(rmf, opsize, cr0() & 0xffff); return; } // SMSW r
-    if (r == 6) { lmsw(readReg(rmf, 2)); return; }
+    if (r == 4) { writeReg(dRmf(), dOpsize(), cr0() & 0xffff); return; } // SMSW r
+    if (r == 6) { lmsw(readReg(dRmf(), 2)); return; }
     raiseUD();
     return;
   }
@@ -1179,9 +1275,9 @@ function lmsw(v: u64): void {
 }
 
 function grp9(): void {
-  const r = regf & 7;
-  if (r == 1 && isMem) { // CMPXCHG8B / CMPXCHG16B
-    const wide = rexW;
+  const r = dRegf() & 7;
+  if (r == 1 && dIsMem()) { // CMPXCHG8B / CMPXCHG16B
+    const wide = dRexW();
     const lin = eaLinear();
     if (wide && (lin & 15) != 0) { raiseGP(0); return; }
     probeWrite(lin, wide ? 16 : 8);

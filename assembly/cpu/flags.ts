@@ -1,6 +1,7 @@
 // Lazy arithmetic flags: an ALU op records its result, operands, width and kind;
 // CF/PF/AF/ZF/SF/OF are computed only when something reads them.
-import { F_CF, F_PF, F_AF, F_ZF, F_SF, F_OF, F_ARITH } from "./state";
+import { F_CF, F_PF, F_AF, F_ZF, F_SF, F_OF, F_ARITH, F_IF } from "./state";
+import { signalInterrupt } from "./exec";
 
 // Kinds of the last flag-setting operation.
 // @ts-ignore: decorator
@@ -48,6 +49,37 @@ let lfCarry: u64 = 0;
   lfDst = dst;
   lfSrc = src;
   lfSize = size;
+}
+
+/** AND/OR/XOR/TEST: CF=OF=AF=0, the rest from the result. */
+// @ts-ignore: decorator
+@inline export function setLazyLogic(res: u64, size: i32): void {
+  lfKind = LF_LOGIC;
+  lfRes = res;
+  lfSize = size;
+}
+
+/** Puts the current CF into eflags without materializing the other flags, as
+ * INC/DEC need it (LF_INC/LF_DEC read CF from eflags, the rest from the result). */
+// @ts-ignore: decorator
+@inline export function keepCarry(): void {
+  const k = lfKind;
+  if (k == LF_SUB) eflags = lfDst < lfSrc ? eflags | F_CF : eflags & ~F_CF;
+  else if (k == LF_LOGIC) eflags &= ~F_CF;
+  else if (k == LF_ADD) eflags = lfRes < lfDst ? eflags | F_CF : eflags & ~F_CF;
+  else if (k == LF_ADC || k == LF_SBB) eflags = getCF() ? eflags | F_CF : eflags & ~F_CF;
+}
+
+/** Sets CF and OF and keeps the other arithmetic flags (rotates): SF ZF PF stay
+ * lazy with the last result (as LF_RESULT), AF moves into eflags. */
+export function setCarryOverflow(cf: bool, ovf: bool): void {
+  let f = eflags;
+  if (lfKind == LF_NONE) f &= ~(F_CF | F_OF);
+  else {
+    f = (f & ~(F_CF | F_OF | F_AF)) | (getAF() ? F_AF : 0);
+    lfKind = LF_RESULT;
+  }
+  eflags = f | (cf ? F_CF : 0) | (ovf ? F_OF : 0);
 }
 
 export function setLazyCarry(kind: i32, res: u64, dst: u64, src: u64, size: i32, carry: u64): void {
@@ -133,9 +165,13 @@ export function flushFlags(): void {
   lfKind = LF_NONE;
 }
 
+/** Sets EFLAGS; IF going 0→1 makes pending interrupts deliverable (STI, POPF,
+ * IRET, SYSRET, the host's state) and so re-arms the run loop's interrupt check. */
 export function setEflags(v: u32): void {
+  const was = eflags;
   eflags = (v & 0x3f7fd5) | 2;
   lfKind = LF_NONE;
+  if ((~was & v & F_IF) != 0) signalInterrupt();
 }
 
 /** Sets or clears the carry flag alone, keeping the others. */
@@ -146,6 +182,47 @@ export function setCF(on: bool): void {
 
 /** Condition code test for Jcc/SETcc/CMOVcc (low nibble of the opcode). */
 export function testCC(cc: i32): bool {
+  return testCCInline(cc);
+}
+
+/** testCC() for the fast paths: after CMP/SUB and the logic operations the
+ * condition is a comparison of the recorded operands or result. */
+// @ts-ignore: decorator
+@inline export function testCCInline(cc: i32): bool {
+  let r: bool;
+  const k = lfKind;
+  if (k == LF_SUB) {
+    // After CMP/SUB: the conditions are comparisons of the operands.
+    const d = lfDst, s = lfSrc;
+    const sh = 64 - ((lfSize as u64) << 3);
+    switch (cc >> 1) {
+      case 1: r = d < s; break;
+      case 2: r = d == s; break;
+      case 3: r = d <= s; break;
+      case 6: r = ((d << sh) as i64) < ((s << sh) as i64); break;
+      case 7: r = ((d << sh) as i64) <= ((s << sh) as i64); break;
+      case 4: r = ((lfRes << sh) as i64) < 0; break;
+      default: r = cc < 2 ? getOF() : getPF(); break;
+    }
+    return (cc & 1) != 0 ? !r : r;
+  }
+  if (k == LF_LOGIC) {
+    // CF = OF = 0.
+    const sh = 64 - ((lfSize as u64) << 3);
+    switch (cc >> 1) {
+      case 0: case 1: r = false; break;
+      case 2: case 3: r = lfRes == 0; break;
+      case 4: case 6: r = ((lfRes << sh) as i64) < 0; break;
+      case 7: r = ((lfRes << sh) as i64) <= 0; break;
+      default: r = getPF(); break;
+    }
+    return (cc & 1) != 0 ? !r : r;
+  }
+  if ((k == LF_DEC || k == LF_INC) && (cc >> 1) == 2) return ((lfRes == 0) as i32 ^ (cc & 1)) != 0;
+  return testCCSlow(cc);
+}
+
+function testCCSlow(cc: i32): bool {
   let r: bool;
   switch (cc >> 1) {
     case 0: r = getOF(); break;

@@ -16,6 +16,8 @@ import {
 } from "./state";
 import { raisePF, raise, faulted, GP, SS_ } from "./fault";
 import { frameOff, physRead, physWrite } from "../mem/phys";
+import { requestCheck } from "./exec";
+import { codeGenBump, frameArmed, disarmFrame } from "./blocks";
 
 // @ts-ignore: decorator
 @inline const PAGE_MASK: u64 = ~(0xfff as u64);
@@ -84,6 +86,7 @@ export function tlbFlushAll(): void {
   }
   tlbLogCount = 0;
   codePage = 0xffffffffffffffff;
+  codeGenBump(); // decoded blocks are checked again under the new translation
   if (largeCount != 0) memory.fill(largeTable, 0, LARGE_SLOTS << 3);
   largeCount = 0;
   hugeCount = 0;
@@ -96,6 +99,7 @@ export function tlbFlushPage(lin: u64): void {
   const slot = (((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4;
   for (let a: u32 = 0; a < 4; a++) store<u64>(TLB_OFF + a * ARRAY_BYTES + slot, 0);
   if ((lin & PAGE_MASK) == codePage) codePage = 0xffffffffffffffff;
+  codeGenBump();
   if (largeOverflow) { tlbFlushAll(); return; }
   for (let i: u32 = 0; i < hugeCount; i++) {
     const h = hugeTable + (i << 4);
@@ -238,7 +242,7 @@ export function translate(lin: u64, acc: i32): u64 {
         walkPageMask = pageMask;
         break;
       }
-      if ((e & 0x20) == 0) physWrite(ea, 8, e | 0x20); // accessed
+      if ((e & 0x20) == 0) tableWrite(ea, 8, e | 0x20); // accessed
       table = e & ADDR_MASK;
       level--;
     }
@@ -255,7 +259,7 @@ export function translate(lin: u64, acc: i32): u64 {
       gpa = (pde & 0xffc00000) | (((pde >> 13) & 0xff) << 32) | (lin & 0x3fffff);
       walkPageMask = 0x3fffff;
     } else {
-      if ((pde & 0x20) == 0) physWrite(pdeAddr, 4, pde | 0x20);
+      if ((pde & 0x20) == 0) tableWrite(pdeAddr, 4, pde | 0x20);
       const pteAddr = (pde & 0xfffff000) + (((lin >> 12) & 1023) << 2);
       const pte = physRead(pteAddr, 4);
       if ((pte & 1) == 0) { raisePF(lin, err); return 0; }
@@ -278,13 +282,21 @@ export function translate(lin: u64, acc: i32): u64 {
   // Accessed and dirty bits in the leaf.
   const want: u64 = write ? 0x60 : 0x20;
   if ((leaf & want) != want) {
-    if ((leafAddr & 0x8000000000000000) != 0) physWrite(leafAddr & 0x7fffffffffffffff, 4, leaf | want);
-    else physWrite(leafAddr, 8, leaf | want);
+    if ((leafAddr & 0x8000000000000000) != 0) tableWrite(leafAddr & 0x7fffffffffffffff, 4, leaf | want);
+    else tableWrite(leafAddr, 8, leaf | want);
   }
   // A page may enter the write TLB only if a write here would not fault.
   walkWritable = allowWrite || (!user && !wp);
   walkDirty = write || (leaf & 0x40) != 0;
   return gpa;
+}
+
+/** A/D-bit update of a paging entry: a write like any other for decoded code
+ * that shares the frame. */
+function tableWrite(gpa: u64, size: i32, v: u64): void {
+  const base = frameOff(gpa >> 12);
+  if (base >= 0 && frameArmed((base >> 12) as u32)) disarmFrame((base >> 12) as u32);
+  physWrite(gpa, size, v);
 }
 
 let walkWritable: bool = false;
@@ -293,6 +305,10 @@ let walkDirty: bool = false;
 /** Translates and fills the TLB. Returns the wasm offset of `lin`, -1 for MMIO
  * (see lastMmioGpa), -2 after raising a fault. */
 export function linToOff(lin: u64, acc: i32): i64 {
+  // Every slow access passes here: MMIO (a device may want an exit, the LAPIC
+  // timer may change) and new frames (the pool may run out). The run loop
+  // looks at those after this instruction.
+  requestCheck();
   if (mode64 || longActive) {
     if (!isCanonical(lin)) { nonCanonical(); return -2; }
   } else {
@@ -309,8 +325,12 @@ export function linToOff(lin: u64, acc: i32): i64 {
   const ro = !pagingOn ? false : !walkWritable;
   if (walkPageMask != 0xfff) noteLargePage(lin, walkPageMask);
   tlbFill(tlbRead, lin, pageOff, walkNx);
-  if (acc == A_WRITE || (!ro && (!pagingOn || walkDirty))) {
-    if (!ro) tlbFill(tlbWrite, lin, pageOff, walkNx);
+  // A frame with decoded code stays out of the write TLB; a write to it makes
+  // its blocks stale (blocks.ts), and then it may enter.
+  const frame = pageOff >> 12;
+  if (acc == A_WRITE && frameArmed(frame)) disarmFrame(frame);
+  if ((acc == A_WRITE || (!ro && (!pagingOn || walkDirty))) && !ro && !frameArmed(frame)) {
+    tlbFill(tlbWrite, lin, pageOff, walkNx);
   }
   return (pageOff as i64) + ((lin & 0xfff) as i64);
 }
@@ -345,7 +365,7 @@ function crossingCanonical(lin: u64, size: i32): bool {
   return true;
 }
 
-function readSlow(lin: u64, size: i32): u64 {
+export function readSlow(lin: u64, size: i32): u64 {
   if (((lin as u32) & 0xfff) + (size as u32) > 4096) {
     if (!crossingCanonical(lin, size)) return 0;
     // Split across pages: assemble byte by byte (both pages are checked first).
@@ -367,7 +387,7 @@ function readSlow(lin: u64, size: i32): u64 {
   return load<u64>(o);
 }
 
-function writeSlow(lin: u64, size: i32, v: u64): void {
+export function writeSlow(lin: u64, size: i32, v: u64): void {
   if (((lin as u32) & 0xfff) + (size as u32) > 4096) {
     // Probe both pages before writing anything, so a fault leaves memory intact.
     if (!crossingCanonical(lin, size)) return;
@@ -386,6 +406,45 @@ function writeSlow(lin: u64, size: i32, v: u64): void {
   else if (size == 2) store<u16>(o, v as u16);
   else if (size == 4) store<u32>(o, v as u32);
   else store<u64>(o, v);
+}
+
+/** readN() for the fast paths: the TLB hit inline. */
+// @ts-ignore: decorator
+@inline export function readMem(lin: u64, size: i32): u64 {
+  const e = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - (size as u32)) {
+    const o = (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as usize;
+    if (size == 4) return load<u32>(o);
+    if (size == 8) return load<u64>(o);
+    if (size == 1) return load<u8>(o);
+    return load<u16>(o);
+  }
+  return readSlow(lin, size);
+}
+
+/** writeN() for the fast paths: the TLB hit inline. */
+// @ts-ignore: decorator
+@inline export function writeMem(lin: u64, size: i32, v: u64): void {
+  const e = tlbWrite + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - (size as u32)) {
+    const o = (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as usize;
+    if (size == 4) store<u32>(o, v as u32);
+    else if (size == 8) store<u64>(o, v);
+    else if (size == 1) store<u8>(o, v as u8);
+    else store<u16>(o, v as u16);
+    return;
+  }
+  writeSlow(lin, size, v);
+}
+
+/** The wasm offset of [lin, lin+size) when it is in the write TLB (so also
+ * readable), else -1: read-modify-write fast paths. */
+// @ts-ignore: decorator
+@inline export function writableOff(lin: u64, size: i32): i64 {
+  const e = tlbWrite + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - (size as u32))
+    return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
+  return -1;
 }
 
 export function read8(lin: u64): u64 {
@@ -456,6 +515,22 @@ export function probeWrite(lin: u64, size: i32): void {
 
 export let codePage: u64 = 0xffffffffffffffff;
 export let codeOff: u32 = 0;
+
+/** Makes the page of `lin` the cached code page (fetch permission). False when
+ * it is not RAM or the translation faulted (the fault is then pending). */
+export function refillCodePage(lin: u64): bool {
+  const e = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if (load<u64>(e) == ((lin & PAGE_MASK) | 1)) {
+    codePage = lin & PAGE_MASK;
+    codeOff = load<u32>(e, 8);
+    return true;
+  }
+  const off = linToOff(lin, A_EXEC);
+  if (off < 0) return false;
+  codePage = lin & PAGE_MASK;
+  codeOff = (off as u32) & ~0xfff;
+  return true;
+}
 
 /** Reads one code byte at linear address `lin` (fetch permission). */
 export function fetchByte(lin: u64): u32 {

@@ -121,6 +121,13 @@ export let codeDefault32: bool = true; // CS.D (ignored in 64-bit mode)
 export let stack32: bool = true;       // SS.B: 32-bit stack pointer outside 64-bit mode
 export let longActive: bool = false;   // EFER.LMA
 export let pagingOn: bool = false;
+/** Code mode folded into decoded-block tags (blocks.ts): 0 in 64-bit mode, 1 << 56
+ * for 32-bit and 2 << 56 for 16-bit code, plus 4 << 56 at CPL 3. XORed into a
+ * linear address it never collides (canonical addresses have bits 63:56 all 0
+ * or all 1, 32-bit ones all 0). */
+export let modeKey: u64 = 1 << 56;
+/** RIP wraps to 32 bits outside 64-bit mode. */
+export let ripMask: u64 = 0xffffffff;
 
 // @ts-ignore: decorator
 @inline export function gpr(r: i32): u64 {
@@ -204,10 +211,12 @@ export function updateMode(): void {
   const csA = segAttr(CS);
   mode64 = longActive && (csA & (1 << 13)) != 0;
   codeDefault32 = (csA & (1 << 14)) != 0;
+  ripMask = mode64 ? 0xffffffffffffffff : 0xffffffff;
   stack32 = (segAttr(SS) & (1 << 14)) != 0;
   cpl = ((c0 & CR0_PE) == 0) ? 0 : (segSel(CS) & 3) as i32;
   // In protected mode the CPL is the DPL of SS (equal to CS.RPL except in odd cases).
   if ((c0 & CR0_PE) != 0) cpl = ((segAttr(SS) >> 5) & 3) as i32;
+  modeKey = (mode64 ? 0 : codeDefault32 ? (1 as u64) << 56 : (2 as u64) << 56) | (cpl == 3 ? (4 as u64) << 56 : 0);
 }
 
 export function loadRipFromState(): void {

@@ -6,8 +6,11 @@ import { CTL_OFF, CTL_TSC_BASE } from "../layout";
 export let insnCount: u64 = 0;
 let entryCount: u64 = 0;
 
-export function setInsnCount(v: u64): void { insnCount = v; }
+// @ts-ignore: decorator
+@inline export function setInsnCount(v: u64): void { insnCount = v; }
 export function addInsns(n: u64): void { insnCount += n; }
+// @ts-ignore: decorator
+@inline export function addInsn(): void { insnCount++; }
 export function markEntry(): void { entryCount = insnCount; }
 
 export function tscNow(): u64 {

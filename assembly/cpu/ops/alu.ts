@@ -1,11 +1,12 @@
 // Integer arithmetic: the eight ALU operations, INC/DEC/NEG, shifts and rotates,
 // SHLD/SHRD, multiply and divide, and the bit instructions.
 import {
-  setLazy, setLazyCarry, setResultFlags, flushFlags, getCF, getOF, sizeMask, eflags,
+  setLazy, setLazyLogic, setLazyCarry, setResultFlags, flushFlags, getCF, getOF, sizeMask, eflags, keepCarry,
+  setCarryOverflow,
   LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_ADC, LF_SBB, setEflags, getEflags,
 } from "../flags";
 import { F_CF, F_OF, F_ZF, F_AF, F_SF, F_PF, gpr, setGpr } from "../state";
-import { imm } from "../decode";
+import { dImm } from "../decode";
 import { getAF, getZF, getSF, getPF } from "../flags";
 
 // @ts-ignore: decorator
@@ -26,11 +27,17 @@ import { getAF, getZF, getSF, getPF } from "../flags";
 
 /** ADD OR ADC SBB AND SUB XOR CMP, as numbered by opcode bits 5:3. */
 export function alu(op: i32, dst: u64, src: u64, size: i32): u64 {
+  return aluInline(op, dst, src, size);
+}
+
+/** alu() for the fast paths (op 8 = TEST: AND without a destination). */
+// @ts-ignore: decorator
+@inline export function aluInline(op: i32, dst: u64, src: u64, size: i32): u64 {
   const m = sizeMask(size);
   let r: u64;
   switch (op) {
     case 0: r = (dst + src) & m; setLazy(LF_ADD, r, dst & m, src & m, size); return r;
-    case 1: r = (dst | src) & m; setLazy(LF_LOGIC, r, 0, 0, size); return r;
+    case 1: r = (dst | src) & m; setLazyLogic(r, size); return r;
     case 2: {
       const c: u64 = getCF() ? 1 : 0;
       r = (dst + src + c) & m;
@@ -43,17 +50,22 @@ export function alu(op: i32, dst: u64, src: u64, size: i32): u64 {
       setLazyCarry(LF_SBB, r, dst & m, src & m, size, c);
       return r;
     }
-    case 4: r = dst & src & m; setLazy(LF_LOGIC, r, 0, 0, size); return r;
+    case 4: case 8: r = dst & src & m; setLazyLogic(r, size); return r;
     case 5: case 7: r = (dst - src) & m; setLazy(LF_SUB, r, dst & m, src & m, size); return r;
-    default: r = (dst ^ src) & m; setLazy(LF_LOGIC, r, 0, 0, size); return r;
+    default: r = (dst ^ src) & m; setLazyLogic(r, size); return r;
   }
 }
 
 /** INC and DEC keep CF. */
 export function incDec(v: u64, size: i32, dec: bool): u64 {
-  const cf = getCF();
-  flushFlags();
-  setEflags(cf ? eflags | F_CF : eflags & ~F_CF);
+  return incDecInline(v, size, dec);
+}
+
+/** incDec() for the fast paths: CF goes into eflags (where LF_INC/LF_DEC keep it);
+ * the other arithmetic flags stay lazy (they come from the result alone). */
+// @ts-ignore: decorator
+@inline export function incDecInline(v: u64, size: i32, dec: bool): u64 {
+  keepCarry();
   const m = sizeMask(size);
   const r = (dec ? v - 1 : v + 1) & m;
   setLazy(dec ? LF_DEC : LF_INC, r, v & m, 1, size);
@@ -69,6 +81,12 @@ export function neg(v: u64, size: i32): u64 {
 
 /** Shift/rotate group 2: op = ModRM.reg (0 ROL 1 ROR 2 RCL 3 RCR 4 SHL 5 SHR 6 SAL 7 SAR). */
 export function shift(op: i32, v: u64, count: u32, size: i32): u64 {
+  return shiftInline(op, v, count, size);
+}
+
+/** shift() for the fast paths (constant op and size fold the switches away). */
+// @ts-ignore: decorator
+@inline export function shiftInline(op: i32, v: u64, count: u32, size: i32): u64 {
   const m = sizeMask(size);
   const nb = bits(size) as u32;
   count &= size == 8 ? 0x3f : 0x1f;
@@ -135,12 +153,10 @@ export function shift(op: i32, v: u64, count: u32, size: i32): u64 {
   }
 }
 
+/** ROL/ROR/RCL/RCR set CF and OF and keep the rest: SF ZF PF stay with the last
+ * result (LF_RESULT reads them from it), AF is taken over into eflags. */
 function setRotateFlags(cf: bool, ovf: bool): void {
-  flushFlags();
-  let f = eflags & ~(F_CF | F_OF);
-  if (cf) f |= F_CF;
-  if (ovf) f |= F_OF;
-  setEflags(f);
+  setCarryOverflow(cf, ovf);
 }
 
 /** SHLD/SHRD: shift `dst` filling from `src`. */
@@ -342,7 +358,7 @@ export function bcdAdjust(op: u32): void {
       break;
     }
     case 0xd4: { // AAM imm8
-      const base = (imm & 0xff) as u32;
+      const base = (dImm() & 0xff) as u32;
       ah = al / base;
       al = al % base;
       f = (f & ~(F_ZF | F_SF | F_PF | F_CF | F_OF | F_AF)) | szp(al);
@@ -350,7 +366,7 @@ export function bcdAdjust(op: u32): void {
       break;
     }
     default: { // AAD imm8
-      const base = (imm & 0xff) as u32;
+      const base = (dImm() & 0xff) as u32;
       al = (al + ah * base) & 0xff;
       f = (f & ~(F_ZF | F_SF | F_PF | F_CF | F_OF | F_AF)) | szp(al);
       setGpr(0, (rax & ~(0xffff as u64)) | al);

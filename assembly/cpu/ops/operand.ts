@@ -1,35 +1,35 @@
 // Operand access for decoded instructions: the ModRM r/m and reg operands, and
 // the stack.
 import { gprSized, setGprSized, reg8Off, mode64, stack32, gpr, setGpr, RSP, SS } from "../state";
-import { isMem, regf, rmf, rex, eaLinear, linearOf } from "../decode";
+import { dIsMem, dRegf, dRmf, dRex, eaLinear, linearOf } from "../decode";
 import { readN, writeN, probeWrite } from "../mmu";
 import { faulted } from "../fault";
 
 export function readReg(r: i32, size: i32): u64 {
-  if (size == 1) return load<u8>(reg8Off(r, rex != 0));
+  if (size == 1) return load<u8>(reg8Off(r, dRex() != 0));
   return gprSized(r, size);
 }
 
 export function writeReg(r: i32, size: i32, v: u64): void {
-  if (size == 1) store<u8>(reg8Off(r, rex != 0), v as u8);
+  if (size == 1) store<u8>(reg8Off(r, dRex() != 0), v as u8);
   else setGprSized(r, v, size);
 }
 
 /** The r/m operand. */
 export function readRM(size: i32): u64 {
-  if (!isMem) return readReg(rmf, size);
+  if (!dIsMem()) return readReg(dRmf(), size);
   return readN(eaLinear(), size);
 }
 
 export function writeRM(size: i32, v: u64): void {
-  if (!isMem) writeReg(rmf, size, v);
+  if (!dIsMem()) writeReg(dRmf(), size, v);
   else writeN(eaLinear(), size, v);
 }
 
 /** Reads r/m for a read-modify-write, checking writability first so that the
  * later write cannot fault. */
 export function readRMForWrite(size: i32): u64 {
-  if (!isMem) return readReg(rmf, size);
+  if (!dIsMem()) return readReg(dRmf(), size);
   const lin = eaLinear();
   probeWrite(lin, size);
   if (faulted) return 0;
@@ -37,10 +37,10 @@ export function readRMForWrite(size: i32): u64 {
 }
 
 export function readG(size: i32): u64 {
-  return readReg(regf, size);
+  return readReg(dRegf(), size);
 }
 export function writeG(size: i32, v: u64): void {
-  writeReg(regf, size, v);
+  writeReg(dRegf(), size, v);
 }
 
 // ---------------------------------------------------------------------------

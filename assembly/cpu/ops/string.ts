@@ -3,7 +3,7 @@
 // interrupts and exits can fall between chunks with RCX/RSI/RDI up to date.
 import { gpr, setGpr, RAX, RCX, RSI, RDI, ES, F_DF, setNextRip, rip, mode64 } from "../state";
 import { eflags, getZF } from "../flags";
-import { opsize, adsize, pfxRep, linearOf, srcSeg } from "../decode";
+import { dAdsize, dRep, linearOf, srcSeg } from "../decode";
 import { readN, writeN, tlbRead, tlbWrite } from "../mmu";
 import { faulted } from "../fault";
 import { alu } from "./alu";
@@ -14,7 +14,7 @@ import { TLB_ENTRIES } from "../../layout";
 @inline const CHUNK: i32 = 4096;
 
 function addrMask(): u64 {
-  return adsize == 8 ? 0xffffffffffffffff : adsize == 4 ? 0xffffffff : 0xffff;
+  return dAdsize() == 8 ? 0xffffffffffffffff : dAdsize() == 4 ? 0xffffffff : 0xffff;
 }
 
 function getIdx(r: i32): u64 {
@@ -23,8 +23,8 @@ function getIdx(r: i32): u64 {
 
 function setIdx(r: i32, v: u64): void {
   const m = addrMask();
-  if (adsize == 8) setGpr(r, v);
-  else if (adsize == 4) setGpr(r, v & m);
+  if (dAdsize() == 8) setGpr(r, v);
+  else if (dAdsize() == 4) setGpr(r, v & m);
   else setGpr(r, (gpr(r) & ~m) | (v & m));
 }
 
@@ -47,7 +47,7 @@ function blockCount(lin: u64, size: i32, left: u64): u64 {
 }
 
 export function movs(size: i32): void {
-  const rep = pfxRep != 0;
+  const rep = dRep() != 0;
   let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
   const d = step(size);
   const sseg = srcSeg();
@@ -55,7 +55,7 @@ export function movs(size: i32): void {
   while (count != 0 && budget-- > 0) {
     const si = getIdx(RSI), di = getIdx(RDI);
     const sl = linearOf(sseg, si), dl = linearOf(ES, di);
-    if (rep && (eflags & F_DF) == 0 && adsize != 2) {
+    if (rep && (eflags & F_DF) == 0 && dAdsize() != 2) {
       const n = min(blockCount(sl, size, count), blockCount(dl, size, count));
       const so = hitOff(tlbRead, sl), dof = hitOff(tlbWrite, dl);
       if (n > 1 && so >= 0 && dof >= 0) {
@@ -82,7 +82,7 @@ export function movs(size: i32): void {
 }
 
 export function stos(size: i32): void {
-  const rep = pfxRep != 0;
+  const rep = dRep() != 0;
   let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
   const d = step(size);
   const v = readReg(RAX, size);
@@ -90,7 +90,7 @@ export function stos(size: i32): void {
   while (count != 0 && budget-- > 0) {
     const di = getIdx(RDI);
     const dl = linearOf(ES, di);
-    if (rep && (eflags & F_DF) == 0 && adsize != 2) {
+    if (rep && (eflags & F_DF) == 0 && dAdsize() != 2) {
       const n = blockCount(dl, size, count);
       const dof = hitOff(tlbWrite, dl);
       if (n > 1 && dof >= 0) {
@@ -118,7 +118,7 @@ export function stos(size: i32): void {
 }
 
 export function lods(size: i32): void {
-  const rep = pfxRep != 0;
+  const rep = dRep() != 0;
   let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
   const d = step(size);
   const sseg = srcSeg();
@@ -137,7 +137,7 @@ export function lods(size: i32): void {
 
 /** CMPS (scas = false) and SCAS: REPE stops on ZF=0, REPNE on ZF=1. */
 export function cmps(size: i32, scas: bool): void {
-  const rep = pfxRep != 0;
+  const rep = dRep() != 0;
   let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
   const d = step(size);
   const sseg = srcSeg();
@@ -161,7 +161,7 @@ export function cmps(size: i32, scas: bool): void {
     if (rep) {
       setIdx(RCX, count);
       const zf = getZF();
-      if ((pfxRep == 1 && !zf) || (pfxRep == 2 && zf)) return;
+      if ((dRep() == 1 && !zf) || (dRep() == 2 && zf)) return;
     }
   }
   if (rep && count != 0) setNextRip(rip);

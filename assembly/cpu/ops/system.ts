@@ -10,14 +10,14 @@ import {
 } from "../state";
 import { getEflags } from "../flags";
 import { raiseGP, raiseUD, faulted } from "../fault";
-import { regf, rmf, opsize, eaLinear } from "../decode";
+import { dRegf, dRmf, dOpsize, eaLinear } from "../decode";
 import { read16, read32, read64, write16, write32, write64, tlbFlushAll, tlbFlushPage, isCanonical } from "../mmu";
 import { lapicSetTpr, lapicGetTpr } from "../../apic/lapic";
 
 export function movToCr(): void {
   if (cpl != 0) { raiseGP(0); return; }
-  const v = mode64 ? gpr(rmf) : gpr(rmf) & 0xffffffff;
-  switch (regf) {
+  const v = mode64 ? gpr(dRmf()) : gpr(dRmf()) & 0xffffffff;
+  switch (dRegf()) {
     case 0: {
       if ((v >> 32) != 0 || ((v & CR0_PG) != 0 && (v & CR0_PE) == 0)) { raiseGP(0); return; }
       const old = cr0();
@@ -62,7 +62,7 @@ export function movToCr(): void {
 export function movFromCr(): void {
   if (cpl != 0) { raiseGP(0); return; }
   let v: u64;
-  switch (regf) {
+  switch (dRegf()) {
     case 0: v = cr0(); break;
     case 2: v = load<u64>(CPU_OFF + CPU_CR2); break;
     case 3: v = load<u64>(CPU_OFF + CPU_CR3); break;
@@ -70,23 +70,23 @@ export function movFromCr(): void {
     case 8: if (!mode64) { raiseUD(); return; } v = (lapicGetTpr() >> 4) as u64; break;
     default: raiseUD(); return;
   }
-  setGpr(rmf, mode64 ? v : v & 0xffffffff);
+  setGpr(dRmf(), mode64 ? v : v & 0xffffffff);
 }
 
 export function movDr(toDr: bool): void {
   if (cpl != 0) { raiseGP(0); return; }
-  let r = regf & 7;
+  let r = dRegf() & 7;
   if (r == 4 || r == 5) r += 2; // aliases of DR6/DR7
   const a = CPU_OFF + CPU_DR + ((r as u32) << 3);
   if (toDr) {
-    const v = mode64 ? gpr(rmf) : gpr(rmf) & 0xffffffff;
+    const v = mode64 ? gpr(dRmf()) : gpr(dRmf()) & 0xffffffff;
     if ((r == 6 || r == 7) && (v >> 32) != 0) { raiseGP(0); return; }
     store<u64>(a, v);
   } else {
     let v = load<u64>(a);
     if (r == 6) v |= 0xffff0ff0;
     if (r == 7) v |= 0x400;
-    setGpr(rmf, v);
+    setGpr(dRmf(), v);
   }
 }
 
@@ -98,7 +98,7 @@ export function loadDescriptorTable(idt: bool): void {
   let base: u64 = mode64 ? read64(lin + 2) : read32(lin + 2);
   if (faulted) return;
   if (mode64 && !isCanonical(base)) { raiseGP(0); return; }
-  if (!mode64 && opsize == 2) base &= 0xffffff;
+  if (!mode64 && dOpsize() == 2) base &= 0xffffff;
   store<u64>(CPU_OFF + (idt ? CPU_IDTR_BASE : CPU_GDTR_BASE), base);
   store<u32>(CPU_OFF + (idt ? CPU_IDTR_LIMIT : CPU_GDTR_LIMIT), limit as u32);
 }

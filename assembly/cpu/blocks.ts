@@ -1,0 +1,188 @@
+// Basic blocks of decoded instructions: decode once, run many times.
+//
+// A block is a run of instructions from one code page that ends at a control
+// transfer, at an instruction the fast paths do not cover (those may change the
+// mode, paging, anything), at the end of the page, or after BLOCK_MAX
+// instructions. It lives in the arena (BLOCK_ARENA_OFF) as a header slot
+// followed by one decode.ts entry per instruction, and is found through a
+// direct-mapped table keyed by the linear address of its first instruction and
+// the code mode (state.ts modeKey, which includes user/supervisor).
+//
+// Header (64 bytes):
+//   +0  u64 tag: linear address ^ modeKey
+//   +8  u32 codeGen when the block was last checked
+//   +12 u32 linear frame (wasm offset >> 12) its bytes were checked in
+//   +16 u8  that frame's generation then (CODE_FRAME_OFF)
+//   +17 u8  instruction count
+//
+// Staying correct when code changes. A block is used without looking at its
+// bytes only while (a) codeGen is the one it was checked at and (b) its frame's
+// generation is unchanged. Otherwise its bytes are compared with guest memory
+// through the current translation of the code page (with fetch permission), and
+// it is decoded again if they differ.
+//   - Writes by the guest: a frame that holds checked code is "armed" (bit 0x80
+//     of its CODE_FRAME_OFF byte): it never enters the write TLB, so every write
+//     to it takes the slow path, which disarms it (a new generation) and asks
+//     the run loop to stop after the current instruction. That covers stores to
+//     the next instruction, alias mappings and page-straddling writes alike.
+//   - Translation changes (CR3, INVLPG, paging mode): every TLB flush bumps
+//     codeGen.
+//   - Writes from outside the instruction stream (the host and its backends
+//     between runs, devices): run() bumps codeGen on every entry.
+import {
+  BLOCK_ARENA_OFF, BLOCK_ARENA_SLOTS, BLOCK_TABLE_OFF, BLOCK_TABLE_SLOTS, CODE_FRAME_OFF, TLB_OFF, TLB_ENTRIES,
+} from "../layout";
+import { mode64, modeKey } from "./state";
+import { E_PAGEOFF, E_LEN, E_KIND, decodeInto, entryMatches } from "./decode";
+import { endsBlock } from "./fastpath";
+import { codePage, codeOff, refillCodePage } from "./mmu";
+import { faulted, clearFault } from "./fault";
+import { requestCheck } from "./exec";
+
+// @ts-ignore: decorator
+@inline export const B_TAG: u32 = 0;
+// @ts-ignore: decorator
+@inline export const B_GEN: u32 = 8;
+// @ts-ignore: decorator
+@inline export const B_FRAME: u32 = 12;
+// @ts-ignore: decorator
+@inline export const B_FGEN: u32 = 16;
+// @ts-ignore: decorator
+@inline export const B_COUNT: u32 = 17;
+
+/** Most instructions in one block. */
+// @ts-ignore: decorator
+@inline const BLOCK_MAX: u32 = 32;
+/** A block's first byte must leave 16 readable bytes in the page (entries compare
+ * 16-byte windows); instructions further on end the block. */
+// @ts-ignore: decorator
+@inline const LAST_START: u32 = 4096 - 16;
+
+// @ts-ignore: decorator
+@inline const ARMED: u32 = 0x80;
+
+/** Bumped whenever any block may be stale (see above). */
+export let codeGen: u32 = 1;
+/** Next free arena slot. */
+let arenaNext: u32 = 0;
+
+export function codeGenBump(): void {
+  codeGen++;
+}
+
+/** Empties the table and the arena (the arena is full, or the host reset things). */
+export function blockCacheFlush(): void {
+  memory.fill(BLOCK_TABLE_OFF, 0, BLOCK_TABLE_SLOTS << 2);
+  arenaNext = 0;
+  codeGen++;
+}
+
+// @ts-ignore: decorator
+@inline function tableSlot(lin: u64): usize {
+  const l = lin as u32;
+  return (BLOCK_TABLE_OFF as usize) + ((((l ^ (l >> 14)) & (BLOCK_TABLE_SLOTS - 1)) as usize) << 2);
+}
+
+/** The block for code at `lin` when it can be used as it is, else 0. */
+// @ts-ignore: decorator
+@inline export function blockHit(lin: u64): usize {
+  const h = load<u32>(tableSlot(lin)) as usize;
+  if (h != 0 && load<u64>(h, B_TAG) == (lin ^ modeKey) && load<u32>(h, B_GEN) == codeGen &&
+      load<u8>(CODE_FRAME_OFF + load<u32>(h, B_FRAME)) == (load<u8>(h, B_FGEN) | ARMED)) return h;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Frames holding code.
+
+// @ts-ignore: decorator
+@inline export function frameArmed(frame: u32): bool {
+  return (load<u8>(CODE_FRAME_OFF + frame) & ARMED) != 0;
+}
+
+/** A write reached an armed frame (through the slow path): its blocks must be
+ * checked again, and a block running from it stops after this instruction. */
+export function disarmFrame(frame: u32): void {
+  const g = (load<u8>(CODE_FRAME_OFF + frame) + 1) & 0x7f;
+  store<u8>(CODE_FRAME_OFF + frame, g as u8);
+  if (g == 0) codeGen++; // the generation wrapped: no old block may match it again
+  requestCheck();
+}
+
+/** Keeps `frame` out of the write TLB from now on (and drops it from there). */
+function armFrame(frame: u32): void {
+  const a = CODE_FRAME_OFF + frame;
+  const s = load<u8>(a);
+  if ((s & ARMED) != 0) return;
+  store<u8>(a, (s | ARMED) as u8);
+  // The write arrays are the 2nd (supervisor) and 4th (user) of the TLB.
+  const arrayBytes: usize = (TLB_ENTRIES as usize) << 4;
+  for (let k: usize = 1; k < 4; k += 2) {
+    const base = (TLB_OFF as usize) + k * arrayBytes;
+    for (let i: usize = 0; i < arrayBytes; i += 16) {
+      if ((load<u32>(base + i, 8) >> 12) == frame) store<u64>(base + i, 0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Finding, checking and building blocks.
+
+/** The block for code at `lin` (RIP `ip`), checked or built now; 0 when there is
+ * none (a fetch fault, an instruction that straddles the page or is invalid:
+ * the caller decodes and runs it on its own). */
+export function blockAt(lin: u64, ip: u64): usize {
+  const slot = tableSlot(lin);
+  if (!((lin & ~(0xfff as u64)) == codePage || refillCodePage(lin))) {
+    clearFault(); // decode() raises it again
+    return 0;
+  }
+  const h = load<u32>(slot) as usize;
+  if (h != 0 && load<u64>(h, B_TAG) == (lin ^ modeKey) && recheck(h)) return h;
+  return build(lin, ip, slot);
+}
+
+/** Compares the block's instructions with the code page's bytes; on a match
+ * marks it current. */
+function recheck(h: usize): bool {
+  const n = load<u8>(h, B_COUNT) as usize;
+  for (let i: usize = 1; i <= n; i++) {
+    const e = h + (i << 6);
+    if (!entryMatches(e, (codeOff as usize) + (load<u16>(e, E_PAGEOFF) as usize))) return false;
+  }
+  stamp(h);
+  return true;
+}
+
+function stamp(h: usize): void {
+  const frame = codeOff >> 12;
+  armFrame(frame);
+  store<u32>(h, codeGen, B_GEN);
+  store<u32>(h, frame, B_FRAME);
+  store<u8>(h, load<u8>(CODE_FRAME_OFF + frame) & 0x7f, B_FGEN);
+}
+
+function build(lin: u64, ip: u64, slot: usize): usize {
+  let off = (lin as u32) & 0xfff;
+  if (off > LAST_START) return 0;
+  if (arenaNext + 1 + BLOCK_MAX > BLOCK_ARENA_SLOTS) blockCacheFlush();
+  const h = (BLOCK_ARENA_OFF as usize) + ((arenaNext as usize) << 6);
+  let n: u32 = 0;
+  while (n < BLOCK_MAX && off <= LAST_START) {
+    const e = h + (((n + 1) as usize) << 6);
+    if (!decodeInto(e, ip + ((off - ((lin as u32) & 0xfff)) as u64), (codeOff as usize) + (off as usize))) break;
+    store<u16>(e, off as u16, E_PAGEOFF);
+    n++;
+    off += load<u8>(e, E_LEN);
+    if (endsBlock(load<u8>(e, E_KIND))) break;
+  }
+  if (n == 0) return 0;
+  arenaNext += n + 1;
+  store<u64>(h, lin ^ modeKey, B_TAG);
+  store<u8>(h, n as u8, B_COUNT);
+  stamp(h);
+  store<u32>(slot, h as u32);
+  return h;
+}
+
+export { mode64, faulted };
