@@ -203,7 +203,9 @@ export class XenGlue {
   }
 
   blockDeadline(): number | null {
-    return this.blockedUntil === undefined || this.blockedUntil === null ? null : Number(this.blockedUntil);
+    if (this.blockedUntil === undefined || this.blockedUntil === null) return null;
+    // System time to guest TSC, as in nextDeadline().
+    return Number(this.blockedUntil - this.xen.nowNs()) + this.machine.clock.guestTsc(this.core.insnCount);
   }
 
   hypercallPageWritten(): boolean {
@@ -215,9 +217,13 @@ export class XenGlue {
     return this.xen.shinfo.upcallPending(0);
   }
 
+  /** The earliest Xen timer deadline as a guest TSC value (the run loop's clock).
+   * Xen deadlines are in system time, which starts at 0 when the pvclock is first
+   * anchored, so it trails the TSC by that TSC value (TSC_KHZ = 1 GHz: 1 ns a tick). */
   nextDeadline(): number | null {
     const d = this.xen.nextDeadline();
-    return d === null ? null : Number(d);
+    if (d === null) return null;
+    return Number(d - this.xen.nowNs()) + this.machine.clock.guestTsc(this.core.insnCount);
   }
 
   poll(_now: number): void {
