@@ -44,7 +44,7 @@ if ("unavailable" in kernel) {
       assert.match(boot, "Booting kernel on Xen PVH");
       assert.match(boot, "printk: console [hvc0] enabled");
       s.type("poweroff -f\n");
-      assert.is(await s.exit(120_000), 0, s.stderr);
+      assert.is(await s.exit(30_000), 0, s.stderr);
     } finally {
       s.kill();
     }
