@@ -93,7 +93,8 @@ export function projectKernel(memoryMib = 256): BootTarget {
 /** Debian's cloud kernel with the project's initramfs, or a reason it is not available. */
 export function debianKernel(memoryMib = 512): (BootTarget & { release: string }) | { unavailable: string } {
   const r = spawnSync("sh", ["tools/linux/debian_kernel.sh"], { encoding: "utf8" });
-  if (r.status !== 0) return { unavailable: `tools/linux/debian_kernel.sh exited ${r.status}: ${r.stderr.trim().split("\n").pop()}` };
+  if (r.status === 2) return { unavailable: `tools/linux/debian_kernel.sh: ${r.stderr.trim().split("\n").pop()}` };
+  if (r.status !== 0) throw new Error(`tools/linux/debian_kernel.sh failed (${r.status ?? r.signal}): ${r.stderr.trim().split("\n").pop()}`);
   const out = lines(r.stdout);
   const project = projectKernel();
   const release = out.get("release")!;

@@ -11,9 +11,11 @@ import * as assert from "uvu/assert";
 import { execFileSync, spawnSync } from "node:child_process";
 import { Session } from "./session.ts";
 
+// Exit status 2 is the script's "the package cannot be had"; any other failure is a bug.
 function debianKernel(): { vmlinux: string; release: string } | { unavailable: string } {
   const r = spawnSync("sh", ["tools/linux/debian_kernel.sh"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  if (r.status !== 0) return { unavailable: (r.stderr ?? "").trim().split("\n").pop() ?? `exit ${r.status}` };
+  if (r.status === 2) return { unavailable: (r.stderr ?? "").trim().split("\n").pop() ?? "exit 2" };
+  if (r.status !== 0) throw new Error(`tools/linux/debian_kernel.sh failed (${r.status ?? r.signal}):\n${r.stderr}`);
   const get = (k: string) => r.stdout.split("\n").find((l) => l.startsWith(k + "="))!.slice(k.length + 1);
   return { vmlinux: get("vmlinux"), release: get("release") };
 }
