@@ -56,7 +56,31 @@ print_paths() {
   echo "system_map=$out/System.map"
   echo "release=$(cat "$out/release")"
 }
+
+# kallsyms VMLINUX OUT: /proc/kallsyms of VMLINUX booted on QEMU into OUT (see above).
+kallsyms() {
+  command -v qemu-system-x86_64 >/dev/null || { log "no qemu-system-x86_64: System.map stays the stub"; return 0; }
+  initramfs=$(sh "$(dirname "$0")/build.sh" --print-paths | sed -n 's/^initramfs=//p')
+  [ -f "$initramfs" ] || { log "no initramfs yet (tools/linux/build.sh): System.map stays the stub"; return 0; }
+  # microvm has no HPET or PM timer; the TSC rate comes from the host (TCG's TSC is the host's).
+  khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
+  log "booting it on QEMU once for /proc/kallsyms"
+  tmp_syms=$(mktemp)
+  timeout 300 qemu-system-x86_64 -M microvm -nodefaults -no-user-config -nographic -serial stdio \
+    -m 512 -kernel "$1" -initrd "$initramfs" \
+    -append "console=ttyS0 quiet ${khz:+tsc_early_khz=$khz} xpvh_run=\"cat /proc/kallsyms\"" \
+    </dev/null 2>/dev/null | tr -d '\r' | grep -E '^[0-9a-f]{16} [A-Za-z] ' >"$tmp_syms" || true
+  if grep -q ' T start_kernel$' "$tmp_syms"; then
+    sort "$tmp_syms" >"$2"
+  else
+    log "QEMU gave no /proc/kallsyms: System.map stays the stub"
+  fi
+  rm -f "$tmp_syms"
+}
+
 if [ -f "$out/vmlinux" ] && [ -f "$out/release" ]; then
+  # A stub System.map (QEMU or the initramfs was missing then) is retried.
+  if [ "$(wc -l <"$out/System.map")" -lt 1000 ]; then kallsyms "$out/vmlinux" "$out/System.map"; fi
   log "cached in $out"
   print_paths
   exit 0
@@ -73,26 +97,6 @@ tmp=$out.tmp.$$
 rm -rf "$tmp"
 mkdir -p "$tmp/deb"
 trap 'rm -rf "$tmp"' EXIT
-
-# kallsyms VMLINUX OUT: /proc/kallsyms of VMLINUX booted on QEMU into OUT (see above).
-kallsyms() {
-  command -v qemu-system-x86_64 >/dev/null || { log "no qemu-system-x86_64: System.map stays the stub"; return 0; }
-  initramfs=$(sh "$(dirname "$0")/build.sh" --print-paths | sed -n 's/^initramfs=//p')
-  [ -f "$initramfs" ] || { log "no initramfs yet (tools/linux/build.sh): System.map stays the stub"; return 0; }
-  # microvm has no HPET or PM timer; the TSC rate comes from the host (TCG's TSC is the host's).
-  khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
-  log "booting it on QEMU once for /proc/kallsyms"
-  timeout 300 qemu-system-x86_64 -M microvm -nodefaults -no-user-config -nographic -serial stdio \
-    -m 512 -kernel "$1" -initrd "$initramfs" \
-    -append "console=ttyS0 quiet ${khz:+tsc_early_khz=$khz} xpvh_run=\"cat /proc/kallsyms\"" \
-    </dev/null 2>/dev/null | tr -d '\r' | grep -E '^[0-9a-f]{16} [A-Za-z] ' >"$tmp/kallsyms" || true
-  if grep -q ' T start_kernel$' "$tmp/kallsyms"; then
-    sort "$tmp/kallsyms" >"$2"
-  else
-    log "QEMU gave no /proc/kallsyms: System.map stays the stub"
-  fi
-  rm -f "$tmp/kallsyms"
-}
 
 log "downloading $pkg $version"
 # apt-get download writes into the current directory.
