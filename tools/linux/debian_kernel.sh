@@ -130,7 +130,7 @@ kallsyms "$tmp/vmlinux" "$tmp/System.map"
 cp "$tmp"/deb/boot/config-"$release" "$tmp/config"
 echo "$release" >"$tmp/release"
 grep -q '^CONFIG_HVC_XEN=y' "$tmp/config" || log "warning: CONFIG_HVC_XEN is not built in: no console on hvc0"
-rm -rf "$tmp/deb"
+rm -rf "$tmp/deb" "$tmp/linux-source-6.1"
 rm -rf "$out"
 mv "$tmp" "$out"
 trap - EXIT
