@@ -234,6 +234,8 @@
 // @ts-ignore: decorator
 @inline export const CPU_NMI_PENDING: u32 = 0x31c; // u32
 // @ts-ignore: decorator
+@inline export const CPU_SPEC_CTRL: u32 = 0x320; // u64 IA32_SPEC_CTRL (IBRS, STIBP, SSBD): kept, nothing to mitigate in an interpreter
+// @ts-ignore: decorator
 @inline export const CPU_FXSAVE: u32 = 0x400; // 512 B FXSAVE image: x87 control/status, MXCSR @+0x18, ST @+0x20, XMM @+0xa0
 // @ts-ignore: decorator
 @inline export const CPU_X87_PRIVATE: u32 = 0x600; // x87 working state (f64 stack etc.), 256 B

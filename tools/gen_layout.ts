@@ -134,6 +134,7 @@ const groups: Group[] = [
       ["CPU_SHADOW", 0x314, "u32 interrupt shadow (STI / MOV SS) pending"],
       ["CPU_PENDING_EXT", 0x318, "u32 external vector queued by the host for delivery, or 0"],
       ["CPU_NMI_PENDING", 0x31c, "u32"],
+      ["CPU_SPEC_CTRL", 0x320, "u64 IA32_SPEC_CTRL (IBRS, STIBP, SSBD): kept, nothing to mitigate in an interpreter"],
       ["CPU_FXSAVE", 0x400, "512 B FXSAVE image: x87 control/status, MXCSR @+0x18, ST @+0x20, XMM @+0xa0"],
       ["CPU_X87_PRIVATE", 0x600, "x87 working state (f64 stack etc.), 256 B"],
       ["CPU_MTRR_VAR", 0x700, "u64 x 32 variable/fixed MTRRs"],

@@ -59,7 +59,8 @@ export function cpuid(): void {
     case 7:
       // Sub-leaf 0: EDX bit 29 = IA32_ARCH_CAPABILITIES present (so Linux skips
       // mitigations for bugs this CPU cannot have).
-      if (sub == 0) out(0, 0, 0, 1 << 29); else out(0, 0, 0, 0);
+      // Also IBRS/IBPB (26), STIBP (27) and SSBD (31): SPEC_CTRL and PRED_CMD exist.
+      if (sub == 0) out(0, 0, 0, (1 << 26) | (1 << 27) | (1 << 29) | (1 << 31)); else out(0, 0, 0, 0);
       return;
     case 0xd:
       out(0, 0, 0, 0);

@@ -3,13 +3,16 @@
 import {
   CPU_OFF, CPU_EFER, CPU_STAR, CPU_LSTAR, CPU_CSTAR, CPU_SFMASK, CPU_KERNEL_GS_BASE, CPU_TSC_AUX,
   CPU_PAT, CPU_SYSENTER_CS, CPU_SYSENTER_ESP, CPU_SYSENTER_EIP, CPU_APIC_BASE, CPU_MISC_ENABLE,
-  CPU_TSC_OFFSET, CPU_MTRR_DEF, CPU_MTRR_VAR, SEG_BASE, CTL_OFF, CTL_XEN_HCALL_MSR,
+  CPU_TSC_OFFSET, CPU_MTRR_DEF, CPU_MTRR_VAR, SEG_BASE, CTL_OFF, CTL_XEN_HCALL_MSR, CPU_SPEC_CTRL,
 } from "../layout";
 import { segOff, FS, GS, cr0, updateMode, CR0_PG, EFER_LMA, EFER_LME } from "./state";
 import { raiseGP } from "./fault";
 import { lapicMsrRead, lapicMsrWrite, lapicMsrValid } from "../apic/lapic";
 import { tscNow } from "./tsc";
 import { isCanonical } from "./mmu";
+
+// @ts-ignore: decorator
+@inline const ARCH_CAPABILITIES: u64 = 0x400000000d10e17b;
 
 /** Set by wrmsr() when the MSR is the host's: the run loop exits. */
 export let msrExit: bool = false;
@@ -31,7 +34,11 @@ export function rdmsr(idx: u32): u64 {
     case 0x17: case 0x8b: return 0; // platform id, microcode revision
     case 0x1b: return load<u64>(CPU_OFF + CPU_APIC_BASE);
     case 0xfe: return 0x508; // MTRRcap: 8 variable ranges, fixed ranges, WC
-    case 0x10a: return 0x16b; // ARCH_CAPABILITIES: RDCL_NO IBRS_ALL SKIP_L1DFL MDS_NO PSCHANGE_MC_NO TAA_NO
+    case 0x48: return load<u64>(CPU_OFF + CPU_SPEC_CTRL);
+    // ARCH_CAPABILITIES: an interpreter does not speculate, so it has none of the
+    // speculation bugs: RDCL_NO IBRS_ALL SKIP_L1DFL SSB_NO MDS_NO PSCHANGE_MC_NO TAA_NO
+    // SBDR_SSDP_NO FBSDP_NO PSDP_NO BHI_NO PBRSB_NO GDS_NO RFDS_NO ITS_NO.
+    case 0x10a: return ARCH_CAPABILITIES;
     case 0x174: return load<u64>(CPU_OFF + CPU_SYSENTER_CS);
     case 0x175: return load<u64>(CPU_OFF + CPU_SYSENTER_ESP);
     case 0x176: return load<u64>(CPU_OFF + CPU_SYSENTER_EIP);
@@ -65,6 +72,13 @@ export function wrmsr(idx: u32, v: u64): void {
   switch (idx) {
     case 0x10: store<u64>(CPU_OFF + CPU_TSC_OFFSET, v - tscNow()); return;
     case 0x8b: return;
+    case 0x48: // SPEC_CTRL: IBRS, STIBP, SSBD
+      if ((v & ~(7 as u64)) != 0) { raiseGP(0); return; }
+      store<u64>(CPU_OFF + CPU_SPEC_CTRL, v);
+      return;
+    case 0x49: // PRED_CMD: IBPB (there are no predictors to flush)
+      if ((v & ~(1 as u64)) != 0) raiseGP(0);
+      return;
     case 0x1b: store<u64>(CPU_OFF + CPU_APIC_BASE, (v & 0xfffff0d00) | 0x100); return;
     case 0x174: store<u64>(CPU_OFF + CPU_SYSENTER_CS, v & 0xffff); return;
     case 0x175: store<u64>(CPU_OFF + CPU_SYSENTER_ESP, v); return;

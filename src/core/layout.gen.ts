@@ -119,6 +119,7 @@ export const CPU_HALTED = 0x310; // u32 1 while in HLT
 export const CPU_SHADOW = 0x314; // u32 interrupt shadow (STI / MOV SS) pending
 export const CPU_PENDING_EXT = 0x318; // u32 external vector queued by the host for delivery, or 0
 export const CPU_NMI_PENDING = 0x31c; // u32
+export const CPU_SPEC_CTRL = 0x320; // u64 IA32_SPEC_CTRL (IBRS, STIBP, SSBD): kept, nothing to mitigate in an interpreter
 export const CPU_FXSAVE = 0x400; // 512 B FXSAVE image: x87 control/status, MXCSR @+0x18, ST @+0x20, XMM @+0xa0
 export const CPU_X87_PRIVATE = 0x600; // x87 working state (f64 stack etc.), 256 B
 export const CPU_MTRR_VAR = 0x700; // u64 x 32 variable/fixed MTRRs
