@@ -53,10 +53,15 @@ export class Session {
   }
 
   async exit(timeoutMs = 60_000): Promise<number | null> {
-    return Promise.race([
-      this.exited,
-      new Promise<null>((_, rej) => setTimeout(() => rej(new Error("guest did not exit")), timeoutMs)),
-    ]);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.exited,
+        new Promise<null>((_, rej) => (timer = setTimeout(() => rej(new Error("guest did not exit")), timeoutMs))),
+      ]);
+    } finally {
+      clearTimeout(timer); // a pending timer would keep the test process alive
+    }
   }
 
   kill(): void {
