@@ -45,7 +45,7 @@ import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePag
 import { cpuid } from "./cpuid";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
 import { insnCount, addInsn, markEntry, tscNow, setInsnCount } from "./tsc";
-import { execFast } from "./fastpath";
+import { execFast, fastStep, endsBlock, SLOW, END } from "./fastpath";
 import { blockHit, blockAt, blockCacheFlush, codeGenBump, B_COUNT } from "./blocks";
 import { outOfFrames } from "../mem/phys";
 import { lapicPendingVector, lapicAccept, lapicTick, lapicCheckAt } from "../apic/lapic";
@@ -218,7 +218,7 @@ function boundary(): bool {
   return false;
 }
 
-/** Runs the next block of instructions (or one instruction the blocks cannot
+/** Runs the next blocks of instructions (or one instruction the blocks cannot
  * hold), stopping early when insnCount reaches stopAt. */
 // @ts-ignore: decorator
 @inline function step(): void {
@@ -226,34 +226,81 @@ function boundary(): bool {
   let h = blockHit(lin);
   if (h == 0) h = blockAt(lin, rip);
   if (h == 0) { stepOne(); return; }
-  const n = load<u8>(h, B_COUNT) as u32;
-  let e = h + 64;
   let i: u32 = 0;
-  // RIP and the instruction count live in locals here (the globals are written,
-  // never read back, so they form no dependency chain through memory); only the
-  // last instruction of a block can branch or be generic and read them.
+  while (true) {
+    if (!runBlocks(h, i)) return;
+    // Entry slowIndex of block slowBlock needs more than the inline fast paths.
+    h = slowBlock;
+    i = slowIndex;
+    if (!stepSlow(h + 64 + ((i as usize) << 6))) return;
+    if (++i == (load<u8>(h, B_COUNT) as u32) || insnCount >= stopAt) return;
+  }
+}
+
+/** Where runBlocks() stopped for an instruction it could not run. */
+let slowBlock: usize = 0;
+let slowIndex: u32 = 0;
+
+/** Runs block `h` from instruction `i` with the inline fast paths, and the
+ * blocks after it as long as they are found as they are, until stopAt or an
+ * instruction they cannot run: it returns true then, with RIP and insnCount at
+ * that instruction (slowBlock, slowIndex). The loop calls nothing, so its state
+ * stays in registers; RIP and the instruction count are written back at the end
+ * (nothing reads them meanwhile) and stopAt cannot move. */
+function runBlocks(h: usize, i: u32): bool {
+  let n = load<u8>(h, B_COUNT) as u32;
+  let e = h + 64 + ((i as usize) << 6);
   let r = rip;
   let ic = insnCount;
+  // Finding the first block may have asked for a check (a TLB fill): then after one instruction.
+  const stop = stopAt > ic ? stopAt : ic + 1;
   while (true) {
-    const nr = r + (load<u8>(e, E_LEN) as u64);
-    setNextRip(nr);
-    const k = load<u8>(e, E_KIND);
-    if (k != 0) execFast(k, e);
-    else { setRip(r); setIns(e); generic(); }
-    if (faulted) {
-      setRip(r);
-      deliverPendingFault();
-      if (tripleFault) stopAt = 0;
-      setInsnCount(ic + 1);
-      return;
+    while (true) {
+      const nr = r + (load<u8>(e, E_LEN) as u64);
+      const st = fastStep(load<u8>(e, E_KIND), e, nr);
+      if (st == SLOW) {
+        setRip(r);
+        setInsnCount(ic);
+        slowBlock = h;
+        slowIndex = i;
+        return true;
+      }
+      ic++;
+      if (st == END) { r = nextRip & ripMask; break; }
+      r = nr & ripMask;
+      if (++i == n || ic >= stop) break;
+      e += 64;
     }
-    ic++;
-    setInsnCount(ic);
-    if (++i == n) { setRip(nextRip & ripMask); return; }
-    r = nr & ripMask;
-    if (ic >= stopAt) { setRip(r); return; }
-    e += 64;
+    if (ic >= stop) break;
+    // On to the next block, if it can be used as it is.
+    h = blockHit(mode64 ? r : (r + segBase(CS)) & 0xffffffff);
+    if (h == 0) break;
+    n = load<u8>(h, B_COUNT) as u32;
+    e = h + 64;
+    i = 0;
   }
+  setRip(r);
+  setInsnCount(ic);
+  return false;
+}
+
+/** Runs the block entry `e` (at RIP) out of line: the full fast path or the
+ * generic one. False when the block ends here (it branched, faulted, or is
+ * generic). */
+function stepSlow(e: usize): bool {
+  const nr = rip + (load<u8>(e, E_LEN) as u64);
+  setNextRip(nr);
+  const k = load<u8>(e, E_KIND);
+  if (k != 0) execFast(k, e);
+  else { setIns(e); generic(); }
+  addInsn();
+  if (faulted) {
+    deliverPendingFault();
+    if (tripleFault) stopAt = 0;
+    return false;
+  }
+  setRip(nextRip & ripMask);
+  return nextRip == nr && !endsBlock(k);
 }
 
 /** One instruction decoded on its own (it straddles a page, is invalid, or its

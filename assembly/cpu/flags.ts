@@ -89,10 +89,128 @@ export function setLazyCarry(kind: i32, res: u64, dst: u64, src: u64, size: i32,
 
 /** Result-based ZF/SF/PF with CF/OF/AF given explicitly (shifts, multiplies). */
 export function setResultFlags(res: u64, size: i32, cfofaf: u32): void {
+  setResultFlagsInline(res, size, cfofaf);
+}
+
+// @ts-ignore: decorator
+@inline export function setResultFlagsInline(res: u64, size: i32, cfofaf: u32): void {
   eflags = (eflags & ~(F_CF | F_OF | F_AF)) | (cfofaf & (F_CF | F_OF | F_AF));
   lfKind = LF_RESULT;
   lfRes = res;
   lfSize = size;
+}
+
+// ---------------------------------------------------------------------------
+// Call-free flag reads for the run loop's inline fast paths (fastpath.ts). They
+// cover every lazy kind but ADC/SBB; callers check for those first
+// (lazyHasCarryIn) and take the slow path.
+
+/** The lazy record is an ADC/SBB one (its CF needs the carry-in). */
+// @ts-ignore: decorator
+@inline export function lazyHasCarryIn(): bool {
+  return lfKind == LF_ADC || lfKind == LF_SBB;
+}
+
+// @ts-ignore: decorator
+@inline function cfNC(): bool {
+  const k = lfKind;
+  if (k == LF_SUB) return lfDst < lfSrc;
+  if (k == LF_ADD) return lfRes < lfDst;
+  if (k == LF_LOGIC) return false;
+  return (eflags & F_CF) != 0; // NONE INC DEC RESULT
+}
+
+// @ts-ignore: decorator
+@inline function zfNC(): bool {
+  if (lfKind == LF_NONE) return (eflags & F_ZF) != 0;
+  return lfRes == 0; // every recorded result is masked to its size
+}
+
+// @ts-ignore: decorator
+@inline function sfNC(): bool {
+  if (lfKind == LF_NONE) return (eflags & F_SF) != 0;
+  return ((lfRes << (64 - ((lfSize as u64) << 3))) as i64) < 0;
+}
+
+// @ts-ignore: decorator
+@inline function ofNC(): bool {
+  const k = lfKind;
+  const sb = signBit(lfSize);
+  if (k == LF_SUB) return ((lfDst ^ lfSrc) & (lfDst ^ lfRes) & sb) != 0;
+  if (k == LF_ADD) return ((lfDst ^ lfRes) & (lfSrc ^ lfRes) & sb) != 0;
+  if (k == LF_LOGIC) return false;
+  if (k == LF_INC) return lfRes == sb;
+  if (k == LF_DEC) return lfRes == sb - 1;
+  return (eflags & F_OF) != 0; // NONE RESULT
+}
+
+// @ts-ignore: decorator
+@inline function pfNC(): bool {
+  if (lfKind == LF_NONE) return (eflags & F_PF) != 0;
+  return (popcnt<u32>((lfRes as u32) & 0xff) & 1) == 0;
+}
+
+/** AF as an eflags bit (F_AF or 0). */
+// @ts-ignore: decorator
+@inline function afNC(): u32 {
+  const k = lfKind;
+  if (k == LF_NONE || k == LF_RESULT) return eflags & F_AF;
+  if (k == LF_LOGIC) return 0;
+  if (k == LF_INC) return (lfRes & 0xf) == 0 ? F_AF : 0;
+  if (k == LF_DEC) return (lfRes & 0xf) == 0xf ? F_AF : 0;
+  return ((lfRes ^ lfDst ^ lfSrc) & 0x10) != 0 ? F_AF : 0;
+}
+
+/** testCC() without calls; not for an ADC/SBB record. */
+// @ts-ignore: decorator
+@inline export function condNC(cc: i32): bool {
+  let r: bool;
+  if (lfKind == LF_SUB) {
+    // After CMP/SUB the conditions are comparisons of the operands.
+    const d = lfDst, s = lfSrc;
+    const sh = 64 - ((lfSize as u64) << 3);
+    switch (cc >> 1) {
+      case 0: r = ofNC(); break;
+      case 1: r = d < s; break;
+      case 2: r = d == s; break;
+      case 3: r = d <= s; break;
+      case 4: r = ((lfRes << sh) as i64) < 0; break;
+      case 5: r = pfNC(); break;
+      case 6: r = ((d << sh) as i64) < ((s << sh) as i64); break;
+      default: r = ((d << sh) as i64) <= ((s << sh) as i64); break;
+    }
+  } else {
+    switch (cc >> 1) {
+      case 0: r = ofNC(); break;
+      case 1: r = cfNC(); break;
+      case 2: r = zfNC(); break;
+      case 3: r = cfNC() || zfNC(); break;
+      case 4: r = sfNC(); break;
+      case 5: r = pfNC(); break;
+      case 6: r = sfNC() != ofNC(); break;
+      default: r = zfNC() || sfNC() != ofNC(); break;
+    }
+  }
+  return (cc & 1) != 0 ? !r : r;
+}
+
+/** keepCarry() without calls; not for an ADC/SBB record. */
+// @ts-ignore: decorator
+@inline export function keepCarryNC(): void {
+  const k = lfKind;
+  if (k == LF_SUB || k == LF_ADD || k == LF_LOGIC) eflags = cfNC() ? eflags | F_CF : eflags & ~F_CF;
+}
+
+/** setCarryOverflow() without calls; not for an ADC/SBB record. */
+// @ts-ignore: decorator
+@inline export function setCarryOverflowNC(cf: bool, ovf: bool): void {
+  let f = eflags;
+  if (lfKind == LF_NONE) f &= ~(F_CF | F_OF);
+  else {
+    f = (f & ~(F_CF | F_OF | F_AF)) | afNC();
+    lfKind = LF_RESULT;
+  }
+  eflags = f | (cf ? F_CF : 0) | (ovf ? F_OF : 0);
 }
 
 export function getCF(): bool {

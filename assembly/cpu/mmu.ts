@@ -437,6 +437,15 @@ export function writeSlow(lin: u64, size: i32, v: u64): void {
   writeSlow(lin, size, v);
 }
 
+/** The wasm offset of [lin, lin+size) when it is in the read TLB, else -1. */
+// @ts-ignore: decorator
+@inline export function readableOff(lin: u64, size: i32): i64 {
+  const e = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - (size as u32))
+    return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
+  return -1;
+}
+
 /** The wasm offset of [lin, lin+size) when it is in the write TLB (so also
  * readable), else -1: read-modify-write fast paths. */
 // @ts-ignore: decorator

@@ -2,7 +2,7 @@
 // A REP instruction runs in chunks: it retires only when the count reaches 0, so
 // interrupts and exits can fall between chunks with RCX/RSI/RDI up to date.
 import { gpr, setGpr, RAX, RCX, RSI, RDI, ES, F_DF, setNextRip, rip, mode64 } from "../state";
-import { eflags, getZF } from "../flags";
+import { eflags, getZF, sizeMask } from "../flags";
 import { dAdsize, dRep, linearOf, srcSeg } from "../decode";
 import { readN, writeN, tlbRead, tlbWrite } from "../mmu";
 import { faulted } from "../fault";
@@ -81,6 +81,34 @@ export function movs(size: i32): void {
   if (rep && count != 0) setNextRip(rip);
 }
 
+/** Fills `bytes` (a multiple of `size`) at wasm offset `p` with the `size`-byte
+ * element `v`: memory.fill when all its bytes are equal, else a 16-byte pattern
+ * doubled with memory.copy. */
+function fill(p: usize, v: u64, size: i32, bytes: u32): void {
+  const b = v & 0xff;
+  const m = sizeMask(size);
+  if ((v & m) == ((b * 0x0101010101010101) & m)) { memory.fill(p, b as u8, bytes as usize); return; }
+  let pattern: v128;
+  if (size == 2) pattern = i16x8.splat(v as i16);
+  else if (size == 4) pattern = i32x4.splat(v as i32);
+  else pattern = i64x2.splat(v as i64);
+  if (bytes < 16) {
+    for (let i: u32 = 0; i < bytes; i += size as u32) {
+      if (size == 2) store<u16>(p + i, v as u16);
+      else if (size == 4) store<u32>(p + i, v as u32);
+      else store<u64>(p + i, v);
+    }
+    return;
+  }
+  v128.store(p, pattern);
+  let done: u32 = 16;
+  while (done < bytes) {
+    const k = bytes - done < done ? bytes - done : done;
+    memory.copy(p + done, p, k as usize);
+    done += k;
+  }
+}
+
 export function stos(size: i32): void {
   const rep = dRep() != 0;
   let count: u64 = rep ? gpr(RCX) & addrMask() : 1;
@@ -94,14 +122,7 @@ export function stos(size: i32): void {
       const n = blockCount(dl, size, count);
       const dof = hitOff(tlbWrite, dl);
       if (n > 1 && dof >= 0) {
-        const p = dof as usize;
-        if (size == 1) memory.fill(p, v as u8, n as usize);
-        else for (let i: u32 = 0; i < (n as u32); i++) {
-          const q = p + ((i * (size as u32)) as usize);
-          if (size == 2) store<u16>(q, v as u16);
-          else if (size == 4) store<u32>(q, v as u32);
-          else store<u64>(q, v);
-        }
+        fill(dof as usize, v, size, (n as u32) * (size as u32));
         setIdx(RDI, di + n * (size as u64));
         count -= n;
         setIdx(RCX, count);
