@@ -42,15 +42,15 @@
 // @ts-ignore: decorator
 @inline export const BLOCK_ARENA_OFF: u32 = 0x200000; // decoded basic blocks (cpu/blocks.ts): BLOCK_ARENA_SLOTS x 64 B, a header slot then one slot per instruction
 // @ts-ignore: decorator
-@inline export const BLOCK_ARENA_SLOTS: u32 = 0x10000; // 64-byte slots of the block arena (4 MiB); when full it is emptied
+@inline export const BLOCK_ARENA_SLOTS: u32 = 0x40000; // 64-byte slots of the block arena (16 MiB: Linux's boot fits); when full it is emptied
 // @ts-ignore: decorator
-@inline export const CODE_FRAME_OFF: u32 = 0x600000; // one byte per linear frame (4 GiB / 4 KiB): 0x80 = holds decoded code (kept out of the write TLB), low 7 bits = generation
+@inline export const CODE_FRAME_OFF: u32 = 0x1200000; // one byte per linear frame (4 GiB / 4 KiB): 0x80 = holds decoded code (kept out of the write TLB), low 7 bits = generation
 // @ts-ignore: decorator
-@inline export const BLOCK_TABLE_OFF: u32 = 0x700000; // block lookup table: BLOCK_TABLE_SLOTS x u32 arena offset of a block header (0 = none), direct mapped by code address
+@inline export const BLOCK_TABLE_OFF: u32 = 0x1300000; // block lookup table: BLOCK_TABLE_SLOTS x u32 arena offset of a block header (0 = none), direct mapped by code address
 // @ts-ignore: decorator
-@inline export const BLOCK_TABLE_SLOTS: u32 = 0x4000; // slots of the block lookup table
+@inline export const BLOCK_TABLE_SLOTS: u32 = 0x10000; // slots of the block lookup table
 // @ts-ignore: decorator
-@inline export const FRAME_TABLE_OFF: u32 = 0x800000; // guest RAM page -> linear frame table (u32 per guest page, 0 = not backed yet)
+@inline export const FRAME_TABLE_OFF: u32 = 0x1400000; // guest RAM page -> linear frame table (u32 per guest page, 0 = not backed yet)
 
 // control block fields (CTL_OFF + ...)
 // @ts-ignore: decorator

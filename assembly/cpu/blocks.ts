@@ -11,22 +11,23 @@
 // Header (64 bytes):
 //   +0  u64 tag: linear address ^ modeKey
 //   +8  u32 codeGen when the block was last checked
-//   +12 u32 linear frame (wasm offset >> 12) its bytes were checked in
+//   +12 u32 wasm offset of the frame its bytes were checked in
 //   +16 u8  that frame's generation then (CODE_FRAME_OFF)
 //   +17 u8  instruction count
 //
 // Staying correct when code changes. A block is used without looking at its
-// bytes only while (a) codeGen is the one it was checked at and (b) its frame's
-// generation is unchanged. Otherwise its bytes are compared with guest memory
-// through the current translation of the code page (with fetch permission), and
-// it is decoded again if they differ.
+// bytes only while (a) codeGen is the one it was checked at, (b) the TLB still
+// maps its page, with fetch permission, to the frame it was checked in, and (c)
+// that frame's generation is unchanged. Otherwise its bytes are compared with
+// guest memory through the current translation (after a page walk if need be),
+// and it is decoded again if they differ.
 //   - Writes by the guest: a frame that holds checked code is "armed" (bit 0x80
 //     of its CODE_FRAME_OFF byte): it never enters the write TLB, so every write
 //     to it takes the slow path, which disarms it (a new generation) and asks
 //     the run loop to stop after the current instruction. That covers stores to
 //     the next instruction, alias mappings and page-straddling writes alike.
-//   - Translation changes (CR3, INVLPG, paging mode): every TLB flush bumps
-//     codeGen.
+//   - Translation changes (CR3, INVLPG, paging mode, privilege): they drop TLB
+//     entries, and (b) then fails until a walk finds the mapping again.
 //   - Writes from outside the instruction stream (the host and its backends
 //     between runs, devices): run() bumps codeGen on every entry.
 import {
@@ -35,7 +36,7 @@ import {
 import { mode64, modeKey } from "./state";
 import { E_PAGEOFF, E_LEN, E_KIND, decodeInto, entryMatches } from "./decode";
 import { endsBlock } from "./fastpath";
-import { codePage, codeOff, refillCodePage } from "./mmu";
+import { codePage, codeOff, refillCodePage, tlbRead } from "./mmu";
 import { faulted, clearFault } from "./fault";
 import { requestCheck } from "./exec";
 
@@ -80,15 +81,19 @@ export function blockCacheFlush(): void {
 // @ts-ignore: decorator
 @inline function tableSlot(lin: u64): usize {
   const l = lin as u32;
-  return (BLOCK_TABLE_OFF as usize) + ((((l ^ (l >> 14)) & (BLOCK_TABLE_SLOTS - 1)) as usize) << 2);
+  return (BLOCK_TABLE_OFF as usize) + ((((l ^ (l >> 16)) & (BLOCK_TABLE_SLOTS - 1)) as usize) << 2);
 }
 
 /** The block for code at `lin` when it can be used as it is, else 0. */
 // @ts-ignore: decorator
 @inline export function blockHit(lin: u64): usize {
   const h = load<u32>(tableSlot(lin)) as usize;
-  if (h != 0 && load<u64>(h, B_TAG) == (lin ^ modeKey) && load<u32>(h, B_GEN) == codeGen &&
-      load<u8>(CODE_FRAME_OFF + load<u32>(h, B_FRAME)) == (load<u8>(h, B_FGEN) | ARMED)) return h;
+  if (h == 0) return 0;
+  const t = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  const f = load<u32>(h, B_FRAME);
+  if (load<u64>(h, B_TAG) == (lin ^ modeKey) && load<u32>(h, B_GEN) == codeGen &&
+      load<u64>(t) == ((lin & ~(0xfff as u64)) | 1) && load<u32>(t, 8) == f &&
+      load<u8>(CODE_FRAME_OFF + (f >> 12)) == (load<u8>(h, B_FGEN) | ARMED)) return h;
   return 0;
 }
 
@@ -138,7 +143,13 @@ export function blockAt(lin: u64, ip: u64): usize {
     return 0;
   }
   const h = load<u32>(slot) as usize;
-  if (h != 0 && load<u64>(h, B_TAG) == (lin ^ modeKey) && recheck(h)) return h;
+  if (h != 0 && load<u64>(h, B_TAG) == (lin ^ modeKey)) {
+    // Mapped to the frame it was checked in, which was not written since: as it is.
+    const f = load<u32>(h, B_FRAME);
+    if (load<u32>(h, B_GEN) == codeGen && f == codeOff &&
+        load<u8>(CODE_FRAME_OFF + (f >> 12)) == (load<u8>(h, B_FGEN) | ARMED)) return h;
+    if (recheck(h)) return h;
+  }
   return build(lin, ip, slot);
 }
 
@@ -158,7 +169,7 @@ function stamp(h: usize): void {
   const frame = codeOff >> 12;
   armFrame(frame);
   store<u32>(h, codeGen, B_GEN);
-  store<u32>(h, frame, B_FRAME);
+  store<u32>(h, codeOff, B_FRAME);
   store<u8>(h, load<u8>(CODE_FRAME_OFF + frame) & 0x7f, B_FGEN);
 }
 

@@ -21,11 +21,11 @@ export const VQ_CHAIN_MAX = 0x400; // most segments in one chain (direct + indir
 export const PCI_DECODE_OFF = 0xa4000; // decoded BAR ranges: 64 x {u64 base, u64 end, u32 slot, u32 bar, u64 pad}
 export const AS_DATA_OFF = 0x100000; // AssemblyScript static data and stub heap start here (--memoryBase); they must end below BLOCK_ARENA_OFF
 export const BLOCK_ARENA_OFF = 0x200000; // decoded basic blocks (cpu/blocks.ts): BLOCK_ARENA_SLOTS x 64 B, a header slot then one slot per instruction
-export const BLOCK_ARENA_SLOTS = 0x10000; // 64-byte slots of the block arena (4 MiB); when full it is emptied
-export const CODE_FRAME_OFF = 0x600000; // one byte per linear frame (4 GiB / 4 KiB): 0x80 = holds decoded code (kept out of the write TLB), low 7 bits = generation
-export const BLOCK_TABLE_OFF = 0x700000; // block lookup table: BLOCK_TABLE_SLOTS x u32 arena offset of a block header (0 = none), direct mapped by code address
-export const BLOCK_TABLE_SLOTS = 0x4000; // slots of the block lookup table
-export const FRAME_TABLE_OFF = 0x800000; // guest RAM page -> linear frame table (u32 per guest page, 0 = not backed yet)
+export const BLOCK_ARENA_SLOTS = 0x40000; // 64-byte slots of the block arena (16 MiB: Linux's boot fits); when full it is emptied
+export const CODE_FRAME_OFF = 0x1200000; // one byte per linear frame (4 GiB / 4 KiB): 0x80 = holds decoded code (kept out of the write TLB), low 7 bits = generation
+export const BLOCK_TABLE_OFF = 0x1300000; // block lookup table: BLOCK_TABLE_SLOTS x u32 arena offset of a block header (0 = none), direct mapped by code address
+export const BLOCK_TABLE_SLOTS = 0x10000; // slots of the block lookup table
+export const FRAME_TABLE_OFF = 0x1400000; // guest RAM page -> linear frame table (u32 per guest page, 0 = not backed yet)
 
 // control block fields (CTL_OFF + ...)
 export const CTL_EXIT_REASON = 0x0; // u32 ExitReason of the last run()
