@@ -14,6 +14,9 @@
 //   +12 u32 wasm offset of the frame its bytes were checked in
 //   +16 u8  that frame's generation then (CODE_FRAME_OFF)
 //   +17 u8  instruction count
+//   +20 3 x {u32 block, u32 chainEpoch}: the block that followed the last time
+//           its last instruction branched, it ran to its end, and a conditional
+//           branch before the end was taken
 //
 // Staying correct when code changes. A block is used without looking at its
 // bytes only while (a) codeGen is the one it was checked at, (b) the TLB still
@@ -50,6 +53,8 @@ import { requestCheck } from "./exec";
 @inline export const B_FGEN: u32 = 16;
 // @ts-ignore: decorator
 @inline export const B_COUNT: u32 = 17;
+// @ts-ignore: decorator
+@inline export const B_LINK: u32 = 20;
 
 /** Most instructions in one block. */
 // @ts-ignore: decorator
@@ -69,6 +74,16 @@ let arenaNext: u32 = 0;
 
 export function codeGenBump(): void {
   codeGen++;
+  chainEpoch++;
+}
+
+/** Links between blocks (B_LINK) hold while chainEpoch is the one they were made
+ * in. It moves whenever any block may have become stale or its translation may
+ * have changed (codeGen, a write to a frame with code, a TLB flush, an emptied
+ * arena), so a linked block is as good as one blockHit() found. */
+export let chainEpoch: u32 = 1;
+export function chainBreak(): void {
+  chainEpoch++;
 }
 
 /** Empties the table and the arena (the arena is full, or the host reset things). */
@@ -76,6 +91,7 @@ export function blockCacheFlush(): void {
   memory.fill(BLOCK_TABLE_OFF, 0, BLOCK_TABLE_SLOTS << 2);
   arenaNext = 0;
   codeGen++;
+  chainEpoch++;
 }
 
 // @ts-ignore: decorator
@@ -111,6 +127,7 @@ export function disarmFrame(frame: u32): void {
   const g = (load<u8>(CODE_FRAME_OFF + frame) + 1) & 0x7f;
   store<u8>(CODE_FRAME_OFF + frame, g as u8);
   if (g == 0) codeGen++; // the generation wrapped: no old block may match it again
+  chainEpoch++;
   requestCheck();
 }
 
@@ -191,6 +208,9 @@ function build(lin: u64, ip: u64, slot: usize): usize {
   arenaNext += n + 1;
   store<u64>(h, lin ^ modeKey, B_TAG);
   store<u8>(h, n as u8, B_COUNT);
+  store<u64>(h, 0, B_LINK);
+  store<u64>(h, 0, B_LINK + 8);
+  store<u64>(h, 0, B_LINK + 16);
   stamp(h);
   store<u32>(slot, h as u32);
   return h;

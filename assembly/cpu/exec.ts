@@ -45,8 +45,8 @@ import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePag
 import { cpuid } from "./cpuid";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
 import { insnCount, addInsn, markEntry, tscNow, setInsnCount } from "./tsc";
-import { execFast, fastStep, endsBlock, SLOW, END } from "./fastpath";
-import { blockHit, blockAt, blockCacheFlush, codeGenBump, B_COUNT } from "./blocks";
+import { execFast, fastStep, endsBlock, SLOW, GO, K_CALL, K_RET } from "./fastpath";
+import { blockHit, blockAt, blockCacheFlush, codeGenBump, chainEpoch, B_COUNT, B_LINK, B_TAG } from "./blocks";
 import { outOfFrames } from "../mem/phys";
 import { lapicPendingVector, lapicAccept, lapicTick, lapicCheckAt } from "../apic/lapic";
 import { pendingExit, clearPendingExit } from "../virtio/notify";
@@ -237,6 +237,13 @@ function boundary(): bool {
   }
 }
 
+/** Return-address stack of runBlocks(): call blocks, most recent at rasTop. A
+ * hint only (the block it leads to is checked against the return address). */
+// @ts-ignore: decorator
+@inline const RAS_SIZE: u32 = 16;
+const ras: usize = memory.data(RAS_SIZE << 2);
+let rasTop: u32 = 0;
+
 /** Where runBlocks() stopped for an instruction it could not run. */
 let slowBlock: usize = 0;
 let slowIndex: u32 = 0;
@@ -251,36 +258,71 @@ function runBlocks(h: usize, i: u32): bool {
   let n = load<u8>(h, B_COUNT) as u32;
   let e = h + 64 + ((i as usize) << 6);
   let r = rip;
-  let ic = insnCount;
+  // Instructions retired before this block's instruction 0 (its first may be i).
+  let base = insnCount - (i as u64);
   // Finding the first block may have asked for a check (a TLB fill): then after one instruction.
-  const stop = stopAt > ic ? stopAt : ic + 1;
+  const stop = stopAt > insnCount ? stopAt : insnCount + 1;
   while (true) {
+    // How far this block may run.
+    const left = stop - base;
+    const lim: u32 = left < (n as u64) ? left as u32 : n;
+    let st: u64 = GO;
     while (true) {
       const nr = r + (load<u8>(e, E_LEN) as u64);
-      const st = fastStep(load<u8>(e, E_KIND), e, nr);
-      if (st == SLOW) {
-        setRip(r);
-        setInsnCount(ic);
-        slowBlock = h;
-        slowIndex = i;
-        return true;
-      }
-      ic++;
-      if (st == END) { r = nextRip & ripMask; break; }
+      st = fastStep(load<u8>(e, E_KIND), e, nr);
+      if (st != GO) break;
       r = nr & ripMask;
-      if (++i == n || ic >= stop) break;
+      if (++i == lim) break;
       e += 64;
     }
-    if (ic >= stop) break;
-    // On to the next block, if it can be used as it is.
-    h = blockHit(mode64 ? r : (r + segBase(CS)) & 0xffffffff);
-    if (h == 0) break;
+    if (st == SLOW) {
+      setRip(r);
+      setInsnCount(base + (i as u64));
+      slowBlock = h;
+      slowIndex = i;
+      return true;
+    }
+    // The exit's link: the last instruction branched, the block ran to its end
+    // (+8), or a conditional branch before the end was taken (+16).
+    let link: usize = B_LINK + 8;
+    if (st != GO) {
+      r = st;
+      link = i + 1 == n ? B_LINK : B_LINK + 16;
+      i++;
+    }
+    base += i as u64;
+    if (base >= stop) break;
+    // On to the next block: the one that followed last time if the link holds
+    // (and it starts here: returns vary), else one found as it is.
+    const lin = mode64 ? r : (r + segBase(CS)) & 0xffffffff;
+    let l = h + link;
+    // Returns: the block after the matching call, remembered as that call
+    // block's fall-through link (a call block always ends with its call taken).
+    if (link == B_LINK) {
+      const k = load<u8>(e, E_KIND);
+      if (k == K_CALL) {
+        rasTop = (rasTop + 1) & (RAS_SIZE - 1);
+        store<u32>(ras + (rasTop << 2), h as u32);
+      } else if (k == K_RET) {
+        const c = load<u32>(ras + (rasTop << 2)) as usize;
+        rasTop = (rasTop - 1) & (RAS_SIZE - 1);
+        if (c != 0) l = c + B_LINK + 8;
+      }
+    }
+    let s = load<u32>(l) as usize;
+    if (s == 0 || load<u32>(l, 4) != chainEpoch || load<u64>(s, B_TAG) != (lin ^ modeKey)) {
+      s = blockHit(lin);
+      if (s == 0) break;
+      store<u32>(l, s as u32);
+      store<u32>(l, chainEpoch, 4);
+    }
+    h = s;
     n = load<u8>(h, B_COUNT) as u32;
     e = h + 64;
     i = 0;
   }
   setRip(r);
-  setInsnCount(ic);
+  setInsnCount(base);
   return false;
 }
 

@@ -66,9 +66,9 @@ import {
 // @ts-ignore: decorator
 @inline const K_PUSH_I: u32 = 17; // push imm
 // @ts-ignore: decorator
-@inline const K_CALL: u32 = 18; // call rel (imm = displacement)
+@inline export const K_CALL: u32 = 18; // call rel (imm = displacement)
 // @ts-ignore: decorator
-@inline const K_RET: u32 = 19; // ret (imm = bytes to release)
+@inline export const K_RET: u32 = 19; // ret (imm = bytes to release)
 // @ts-ignore: decorator
 @inline const K_JMP: u32 = 20; // jmp rel
 // @ts-ignore: decorator
@@ -122,6 +122,22 @@ import {
   setStackRef(seg == SS);
   if (mode64) return seg >= FS ? ea + segBase(seg) : ea;
   return (ea + segBase(seg)) & 0xffffffff;
+}
+
+/** eaLin() for the inline steps: they never fault, so they leave the #SS/#GP
+ * choice (setStackRef) to the out-of-line run of an instruction that does. */
+// @ts-ignore: decorator
+@inline function eaLinF(e: usize): u64 {
+  const ea = eaOffsetOf(e);
+  const seg = load<u8>(e, E_EASEG) as i32;
+  if (mode64) return seg >= FS ? ea + segBase(seg) : ea;
+  return (ea + segBase(seg)) & 0xffffffff;
+}
+
+// @ts-ignore: decorator
+@inline function stackLinF(sp: u64): u64 {
+  if (mode64) return sp;
+  return (sp + segBase(SS)) & 0xffffffff;
 }
 
 // @ts-ignore: decorator
@@ -596,17 +612,16 @@ export function endsBlock(kind: u32): bool {
 // state in memory). Anything they cannot finish without one (a TLB miss, a
 // non-canonical target, an ADC/SBB flags record, RCL/RCR, ...) they leave
 // untouched and report SLOW; the loop then runs that instruction through
-// execFast() out of line.
+// execFast() out of line. They return GO, SLOW or a taken branch's target.
 
-/** Done; the next instruction of the block follows. */
+/** Done; the next instruction of the block follows. Any other value but SLOW is
+ * a taken branch's target (the block ends); a branch to either of these two
+ * addresses takes the slow path. */
 // @ts-ignore: decorator
-@inline export const GO: u32 = 0;
-/** Done, and it branched (nextRip holds the target): the block ends. */
-// @ts-ignore: decorator
-@inline export const END: u32 = 1;
+@inline export const GO: u64 = 0xffffffffffffffff;
 /** Not done (nothing changed): run it with execFast(). */
 // @ts-ignore: decorator
-@inline export const SLOW: u32 = 2;
+@inline export const SLOW: u64 = 0xfffffffffffffffe;
 
 /** ALU operation without ADC/SBB (op 0-8 but 2 and 3; 7 and 8 compare/test). */
 // @ts-ignore: decorator
@@ -639,7 +654,7 @@ export function endsBlock(kind: u32): bool {
 }
 
 // @ts-ignore: decorator
-@inline function fAluR(e: usize, op: i32, size: i32, dOff: u32, src: u64): u32 {
+@inline function fAluR(e: usize, op: i32, size: i32, dOff: u32, src: u64): u64 {
   if (op == 2 || op == 3) return SLOW;
   const r = aluNC(op, regGet(dOff, size), src, size);
   if (op < 7) regSet(dOff, size, r);
@@ -647,24 +662,24 @@ export function endsBlock(kind: u32): bool {
 }
 
 // @ts-ignore: decorator
-@inline function fAluEG(e: usize, op: i32, size: i32): u32 {
+@inline function fAluEG(e: usize, op: i32, size: i32): u64 {
   return fAluR(e, op, size, load<u8>(e, E_EOFF), regGet(load<u8>(e, E_GOFF), size));
 }
 
 // @ts-ignore: decorator
-@inline function fAluGE(e: usize, op: i32, size: i32): u32 {
+@inline function fAluGE(e: usize, op: i32, size: i32): u64 {
   return fAluR(e, op, size, load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), size));
 }
 
 // @ts-ignore: decorator
-@inline function fAluEI(e: usize, op: i32, size: i32): u32 {
+@inline function fAluEI(e: usize, op: i32, size: i32): u64 {
   return fAluR(e, op, size, load<u8>(e, E_EOFF), load<u64>(e, E_IMM));
 }
 
 // @ts-ignore: decorator
-@inline function fAluGM(e: usize, op: i32, size: i32): u32 {
+@inline function fAluGM(e: usize, op: i32, size: i32): u64 {
   if (op == 2 || op == 3) return SLOW;
-  const o = readableOff(eaLin(e), size);
+  const o = readableOff(eaLinF(e), size);
   if (o < 0) return SLOW;
   const d = load<u8>(e, E_GOFF) as u32;
   const r = aluNC(op, regGet(d, size), memLoad(o as usize, size), size);
@@ -673,9 +688,9 @@ export function endsBlock(kind: u32): bool {
 }
 
 // @ts-ignore: decorator
-@inline function fAluM(e: usize, op: i32, size: i32, src: u64): u32 {
+@inline function fAluM(e: usize, op: i32, size: i32, src: u64): u64 {
   if (op == 2 || op == 3) return SLOW;
-  const lin = eaLin(e);
+  const lin = eaLinF(e);
   if (op >= 7) {
     const o = readableOff(lin, size);
     if (o < 0) return SLOW;
@@ -690,25 +705,25 @@ export function endsBlock(kind: u32): bool {
 }
 
 // @ts-ignore: decorator
-@inline function fMovGM(e: usize, size: i32): u32 {
-  const o = readableOff(eaLin(e), size);
+@inline function fMovGM(e: usize, size: i32): u64 {
+  const o = readableOff(eaLinF(e), size);
   if (o < 0) return SLOW;
   regSet(load<u8>(e, E_GOFF), size, memLoad(o as usize, size));
   return GO;
 }
 
 // @ts-ignore: decorator
-@inline function fMovM(e: usize, size: i32, v: u64): u32 {
-  const o = writableOff(eaLin(e), size);
+@inline function fMovM(e: usize, size: i32, v: u64): u64 {
+  const o = writableOff(eaLinF(e), size);
   if (o < 0) return SLOW;
   memStore(o as usize, size, v);
   return GO;
 }
 
 // @ts-ignore: decorator
-@inline function fPush(v: u64, size: i32): u32 {
+@inline function fPush(v: u64, size: i32): u64 {
   const sp = spGet() - (size as u64);
-  const o = writableOff(stackLin(mode64 ? sp : stack32 ? sp & 0xffffffff : sp & 0xffff), size);
+  const o = writableOff(stackLinF(mode64 ? sp : stack32 ? sp & 0xffffffff : sp & 0xffff), size);
   if (o < 0) return SLOW;
   memStore(o as usize, size, v);
   spSet(sp);
@@ -716,9 +731,9 @@ export function endsBlock(kind: u32): bool {
 }
 
 // @ts-ignore: decorator
-@inline function fPop(e: usize, size: i32): u32 {
+@inline function fPop(e: usize, size: i32): u64 {
   const sp = spGet();
-  const o = readableOff(stackLin(sp), size);
+  const o = readableOff(stackLinF(sp), size);
   if (o < 0) return SLOW;
   spSet(sp + (size as u64));
   regSet(load<u8>(e, E_EOFF), size, memLoad(o as usize, size)); // POP RSP: the popped value wins
@@ -727,16 +742,13 @@ export function endsBlock(kind: u32): bool {
 
 /** A taken near branch to `t`: wraps outside 64-bit mode; non-canonical: SLOW (#GP). */
 // @ts-ignore: decorator
-@inline function fBranch(t: u64): u32 {
-  if (mode64) {
-    if (!isCanonical(t)) return SLOW;
-    setNextRip(t);
-  } else setNextRip(t & 0xffffffff);
-  return END;
+@inline function fBranch(t: u64): u64 {
+  if (mode64) return isCanonical(t) && t < SLOW ? t : SLOW;
+  return t & 0xffffffff;
 }
 
 // @ts-ignore: decorator
-@inline function fCall(e: usize, size: i32, nr: u64): u32 {
+@inline function fCall(e: usize, size: i32, nr: u64): u64 {
   const t = nr + load<u64>(e, E_IMM);
   if (mode64 && !isCanonical(t)) return SLOW;
   if (fPush(nr, size) == SLOW) return SLOW;
@@ -744,26 +756,25 @@ export function endsBlock(kind: u32): bool {
 }
 
 // @ts-ignore: decorator
-@inline function fRet(e: usize, size: i32): u32 {
+@inline function fRet(e: usize, size: i32): u64 {
   const sp = spGet();
-  const o = readableOff(stackLin(sp), size);
+  const o = readableOff(stackLinF(sp), size);
   if (o < 0) return SLOW;
   const t = memLoad(o as usize, size);
-  if (mode64 && !isCanonical(t)) return SLOW;
+  if (mode64 && (!isCanonical(t) || t >= SLOW)) return SLOW;
   spSet(sp + (size as u64) + load<u64>(e, E_IMM));
-  setNextRip(t);
-  return END;
+  return t;
 }
 
 // @ts-ignore: decorator
-@inline function fJcc(e: usize, cc: i32, nr: u64): u32 {
+@inline function fJcc(e: usize, cc: i32, nr: u64): u64 {
   if (lazyHasCarryIn()) return SLOW;
   if (!condNC(cc)) return GO;
   return fBranch(nr + load<u64>(e, E_IMM));
 }
 
 // @ts-ignore: decorator
-@inline function fIncDec(e: usize, size: i32, dec: bool): u32 {
+@inline function fIncDec(e: usize, size: i32, dec: bool): u64 {
   if (lazyHasCarryIn()) return SLOW;
   const d = load<u8>(e, E_EOFF) as u32;
   const v = regGet(d, size);
@@ -777,7 +788,7 @@ export function endsBlock(kind: u32): bool {
 
 /** Shifts and rotates by an immediate, but RCL/RCR (op 2, 3). */
 // @ts-ignore: decorator
-@inline function fShift(e: usize, op: i32, size: i32): u32 {
+@inline function fShift(e: usize, op: i32, size: i32): u64 {
   if (op == 2 || op == 3) return SLOW;
   const d = load<u8>(e, E_EOFF) as u32;
   const m = sizeMask(size);
@@ -829,7 +840,7 @@ export function endsBlock(kind: u32): bool {
 /** One instruction of a block from the inline fast paths, or SLOW. `nr` is the
  * address of the next instruction. */
 // @ts-ignore: decorator
-@inline export function fastStep(kind: u32, e: usize, nr: u64): u32 {
+@inline export function fastStep(kind: u32, e: usize, nr: u64): u64 {
   switch (kind) {
     // BEGIN specialized
     case 64: return fAluEG(e, 0, 4);
@@ -983,7 +994,7 @@ export function endsBlock(kind: u32): bool {
       let v: u64;
       if (kind == K_MOVX_GE) v = regGet(load<u8>(e, E_EOFF), ssz);
       else {
-        const o = readableOff(eaLin(e), ssz);
+        const o = readableOff(eaLinF(e), ssz);
         if (o < 0) return SLOW;
         v = memLoad(o as usize, ssz);
       }
@@ -1009,7 +1020,7 @@ export function endsBlock(kind: u32): bool {
       let v: u64;
       if (kind == K_CMOV_GE) v = regGet(load<u8>(e, E_EOFF), size);
       else {
-        const o = readableOff(eaLin(e), size);
+        const o = readableOff(eaLinF(e), size);
         if (o < 0) return SLOW;
         v = memLoad(o as usize, size);
       }

@@ -17,7 +17,7 @@ import {
 import { raisePF, raise, faulted, GP, SS_ } from "./fault";
 import { frameOff, physRead, physWrite } from "../mem/phys";
 import { requestCheck } from "./exec";
-import { frameArmed, disarmFrame } from "./blocks";
+import { frameArmed, disarmFrame, chainBreak } from "./blocks";
 
 // @ts-ignore: decorator
 @inline const PAGE_MASK: u64 = ~(0xfff as u64);
@@ -86,6 +86,7 @@ export function tlbFlushAll(): void {
   }
   tlbLogCount = 0;
   codePage = 0xffffffffffffffff;
+  chainBreak();
   if (largeCount != 0) memory.fill(largeTable, 0, LARGE_SLOTS << 3);
   largeCount = 0;
   hugeCount = 0;
@@ -98,6 +99,7 @@ export function tlbFlushPage(lin: u64): void {
   const slot = (((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4;
   for (let a: u32 = 0; a < 4; a++) store<u64>(TLB_OFF + a * ARRAY_BYTES + slot, 0);
   if ((lin & PAGE_MASK) == codePage) codePage = 0xffffffffffffffff;
+  chainBreak();
   if (largeOverflow) { tlbFlushAll(); return; }
   for (let i: u32 = 0; i < hugeCount; i++) {
     const h = hugeTable + (i << 4);
