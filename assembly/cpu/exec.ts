@@ -244,6 +244,9 @@ function boundary(): bool {
 const ras: usize = memory.data(RAS_SIZE << 2);
 let rasTop: u32 = 0;
 
+/** The end of the entries runBlocks() may run in the current block. */
+let blockEnd: usize = 0;
+
 /** Where runBlocks() stopped for an instruction it could not run. */
 let slowBlock: usize = 0;
 let slowIndex: u32 = 0;
@@ -263,20 +266,24 @@ function runBlocks(h: usize, i: u32): bool {
   // Finding the first block may have asked for a check (a TLB fill): then after one instruction.
   const stop = stopAt > insnCount ? stopAt : insnCount + 1;
   while (true) {
-    // How far this block may run.
+    // How far this block may run: its entries up to eLim. The loop keeps just e
+    // and r live; RIP wraps to 32 bits on the way out only (a block stays in one
+    // page, so only its end can reach 2^32).
     const left = stop - base;
-    const lim: u32 = left < (n as u64) ? left as u32 : n;
+    // (A global: the compiler would rather recompute a local from spilled parts.)
+    blockEnd = h + 64 + (((left < (n as u64) ? left as u32 : n) as usize) << 6);
     let st: u64 = GO;
     while (true) {
       const nr = r + (load<u8>(e, E_LEN) as u64);
       st = fastStep(load<u8>(e, E_KIND), e, nr);
       if (st != GO) break;
-      r = nr & ripMask;
-      if (++i == lim) break;
+      r = nr;
       e += 64;
+      if (e == blockEnd) break;
     }
+    i = ((e - h) >> 6) as u32 - 1;
     if (st == SLOW) {
-      setRip(r);
+      setRip(r & ripMask);
       setInsnCount(base + (i as u64));
       slowBlock = h;
       slowIndex = i;
@@ -285,6 +292,7 @@ function runBlocks(h: usize, i: u32): bool {
     // The exit's link: the last instruction branched, the block ran to its end
     // (+8), or a conditional branch before the end was taken (+16).
     let link: usize = B_LINK + 8;
+    r &= ripMask;
     if (st != GO) {
       r = st;
       link = i + 1 == n ? B_LINK : B_LINK + 16;
