@@ -36,7 +36,7 @@
 import {
   BLOCK_ARENA_OFF, BLOCK_ARENA_SLOTS, BLOCK_TABLE_OFF, BLOCK_TABLE_SLOTS, CODE_FRAME_OFF, TLB_OFF, TLB_ENTRIES,
 } from "../layout";
-import { mode64, modeKey } from "./state";
+import { mode64, modeKey, chainBreak } from "./state";
 import { E_PAGEOFF, E_LEN, E_KIND, decodeInto, entryMatches } from "./decode";
 import { endsBlock } from "./fastpath";
 import { codePage, codeOff, refillCodePage, tlbRead } from "./mmu";
@@ -74,24 +74,21 @@ let arenaNext: u32 = 0;
 
 export function codeGenBump(): void {
   codeGen++;
-  chainEpoch++;
+  chainBreak();
 }
 
-/** Links between blocks (B_LINK) hold while chainEpoch is the one they were made
- * in. It moves whenever any block may have become stale or its translation may
- * have changed (codeGen, a write to a frame with code, a TLB flush, an emptied
- * arena), so a linked block is as good as one blockHit() found. */
-export let chainEpoch: u32 = 1;
-export function chainBreak(): void {
-  chainEpoch++;
-}
+// Links between blocks (B_LINK) hold while state.ts chainEpoch is the one they
+// were made in. It moves whenever any block may have become stale or its
+// translation may have changed (codeGen, a write to a frame with code, a TLB
+// flush, an emptied arena, CS's base), so a linked block is as good as one
+// blockHit() found.
 
 /** Empties the table and the arena (the arena is full, or the host reset things). */
 export function blockCacheFlush(): void {
   memory.fill(BLOCK_TABLE_OFF, 0, BLOCK_TABLE_SLOTS << 2);
   arenaNext = 0;
   codeGen++;
-  chainEpoch++;
+  chainBreak();
 }
 
 // @ts-ignore: decorator
@@ -127,7 +124,7 @@ export function disarmFrame(frame: u32): void {
   const g = (load<u8>(CODE_FRAME_OFF + frame) + 1) & 0x7f;
   store<u8>(CODE_FRAME_OFF + frame, g as u8);
   if (g == 0) codeGen++; // the generation wrapped: no old block may match it again
-  chainEpoch++;
+  chainBreak();
   requestCheck();
 }
 

@@ -9,7 +9,7 @@ import {
 } from "../layout";
 import {
   rip, nextRip, setRip, setNextRip, cpl, mode64, gpr, setGpr, gpr32, updateMode, saveRipToState,
-  loadRipFromState, segSel, segOff, segBase, cr0, modeKey, ripMask,
+  loadRipFromState, segSel, segOff, segBase, cr0, modeKey, ripMask, chainEpoch,
   RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, CS, SS, DS, ES, FS, GS,
   F_CF, F_IF, F_DF, F_IOPL, F_ZF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
 } from "./state";
@@ -46,7 +46,7 @@ import { cpuid } from "./cpuid";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
 import { insnCount, addInsn, markEntry, tscNow, setInsnCount } from "./tsc";
 import { execFast, fastStep, endsBlock, SLOW, GO, K_CALL, K_RET } from "./fastpath";
-import { blockHit, blockAt, blockCacheFlush, codeGenBump, chainEpoch, B_COUNT, B_LINK, B_TAG } from "./blocks";
+import { blockHit, blockAt, blockCacheFlush, codeGenBump, B_COUNT, B_LINK, B_TAG } from "./blocks";
 import { outOfFrames } from "../mem/phys";
 import { lapicPendingVector, lapicAccept, lapicTick, lapicCheckAt } from "../apic/lapic";
 import { pendingExit, clearPendingExit } from "../virtio/notify";
@@ -300,12 +300,15 @@ function runBlocks(h: usize, i: u32): bool {
     }
     base += i as u64;
     if (base >= stop) break;
-    // On to the next block: the one that followed last time if the link holds
-    // (and it starts here: returns vary), else one found as it is.
-    const lin = mode64 ? r : (r + segBase(CS)) & 0xffffffff;
+    // On to the next block: the one that followed last time if the link holds,
+    // else one found as it is. The last instruction's branch and the fall-through
+    // have one target each (the links break when CS's base moves); a taken
+    // branch before the end may be one of several, so that link is checked, and
+    // so is a return's: the link of the call block it returns to (its
+    // fall-through: a call block always ends with its call taken), found
+    // through the return-address stack.
     let l = h + link;
-    // Returns: the block after the matching call, remembered as that call
-    // block's fall-through link (a call block always ends with its call taken).
+    let ret = link == B_LINK + 16;
     if (link == B_LINK) {
       const k = load<u8>(e, E_KIND);
       if (k == K_CALL) {
@@ -315,11 +318,13 @@ function runBlocks(h: usize, i: u32): bool {
         const c = load<u32>(ras + (rasTop << 2)) as usize;
         rasTop = (rasTop - 1) & (RAS_SIZE - 1);
         if (c != 0) l = c + B_LINK + 8;
+        ret = true;
       }
     }
     let s = load<u32>(l) as usize;
-    if (s == 0 || load<u32>(l, 4) != chainEpoch || load<u64>(s, B_TAG) != (lin ^ modeKey)) {
-      s = blockHit(lin);
+    if (s == 0 || load<u32>(l, 4) != chainEpoch ||
+        (ret && load<u64>(s, B_TAG) != ((mode64 ? r : (r + segBase(CS)) & 0xffffffff) ^ modeKey))) {
+      s = blockHit(mode64 ? r : (r + segBase(CS)) & 0xffffffff);
       if (s == 0) break;
       store<u32>(l, s as u32);
       store<u32>(l, chainEpoch, 4);

@@ -11,13 +11,13 @@ import {
   CPU_OFF, CPU_CR3, TLB_OFF, TLB_ENTRIES, TLB_LOG_OFF, TLB_LOG_MAX,
 } from "../layout";
 import {
-  cr0, cr4, efer, cpl, mode64, longActive, pagingOn,
+  cr0, cr4, efer, cpl, mode64, longActive, pagingOn, chainBreak,
   CR0_WP, CR4_PAE, CR4_PSE, EFER_NXE,
 } from "./state";
 import { raisePF, raise, faulted, GP, SS_ } from "./fault";
 import { frameOff, physRead, physWrite } from "../mem/phys";
 import { requestCheck } from "./exec";
-import { frameArmed, disarmFrame, chainBreak } from "./blocks";
+import { frameArmed, disarmFrame } from "./blocks";
 
 // @ts-ignore: decorator
 @inline const PAGE_MASK: u64 = ~(0xfff as u64);

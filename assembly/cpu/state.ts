@@ -108,6 +108,11 @@ import {
 // @ts-ignore: decorator
 @inline export const F_ARITH: u32 = 0x8d5;
 
+/** Links between decoded blocks (blocks.ts) hold while chainEpoch is the one
+ * they were made in; anything that may make one wrong moves it. */
+export let chainEpoch: u32 = 1;
+export function chainBreak(): void { chainEpoch++; }
+
 /** Address of the current instruction, and of the next one once decoded. */
 export let rip: u64 = 0;
 export let nextRip: u64 = 0;
@@ -191,6 +196,9 @@ export let ripMask: u64 = 0xffffffff;
 }
 export function setSeg(s: i32, sel: u32, base: u64, limit: u32, attr: u32): void {
   const o = segOff(s);
+  // Links between decoded blocks assume the linear address of a branch target
+  // (RIP + CS base) does not move.
+  if (s == CS && load<u64>(o + SEG_BASE) != base) chainBreak();
   store<u16>(o + SEG_SEL, sel as u16);
   store<u32>(o + SEG_ATTR, attr);
   store<u32>(o + SEG_LIMIT, limit);
