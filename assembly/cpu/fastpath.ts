@@ -602,8 +602,7 @@ export function execFast(kind: u32, e: usize): void {
 /** Kinds after which a block ends: control transfers and everything generic
  * (which may change the mode, the paging, or anything else). */
 export function endsBlock(kind: u32): bool {
-  return kind == 0 || kind == K_JMP || kind == K_JCC || kind == K_CALL || kind == K_RET ||
-    (kind >= KS_JCC && kind < KS_JCC + 16);
+  return kind == 0 || kind == K_JMP || kind == K_CALL || kind == K_RET;
 }
 
 // ---------------------------------------------------------------------------

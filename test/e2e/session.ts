@@ -8,6 +8,8 @@ export class Session {
   stderr = "";
   private exited: Promise<number | null>;
   private waiters: (() => void)[] = [];
+  /** Exit status once the process has ended (a guest that dies early fails the wait at once). */
+  private status: number | null | undefined;
 
   constructor(args: string[]) {
     this.proc = spawn(process.execPath, ["dist/cli.js", ...args]);
@@ -17,6 +19,11 @@ export class Session {
     });
     this.proc.stderr.on("data", (d: Buffer) => (this.stderr += d.toString("utf8")));
     this.exited = new Promise((r) => this.proc.on("exit", (code) => r(code)));
+    // "close" comes after the last output was read.
+    this.proc.on("close", (code, signal) => {
+      this.status = code ?? (signal ? -1 : null);
+      for (const w of this.waiters.splice(0)) w();
+    });
   }
 
   /** Waits until the output (from `from` on) matches `pattern`; returns the text up to the match end. */
@@ -27,6 +34,9 @@ export class Session {
       const m = typeof pattern === "string" ? (text.includes(pattern) ? { index: text.indexOf(pattern), 0: pattern } : null) : pattern.exec(text);
       if (m) return text.slice(0, (m.index ?? 0) + m[0].length);
       const left = deadline - Date.now();
+      if (this.status !== undefined) {
+        throw new Error(`xpvh exited (${this.status}) while waiting for ${pattern}; output so far:\n${this.output.slice(-2000)}\nstderr:\n${this.stderr}`);
+      }
       if (left <= 0) throw new Error(`timed out waiting for ${pattern}; output so far:\n${this.output.slice(-2000)}\nstderr:\n${this.stderr}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, Math.min(left, 1000));
