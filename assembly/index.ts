@@ -7,6 +7,7 @@ import { refreshRamConfig, frameOff } from "./mem/phys";
 import { translate as walk, tlbFlushAll, setAccessPrivilege, selectTlbForCpl, isCanonical } from "./cpu/mmu";
 import { faulted, faultVector, faultCode, clearFault } from "./cpu/fault";
 import { setVendorAmd } from "./cpu/cpuid";
+import { resetToSipi as sipiReset } from "./cpu/reset";
 import { decode } from "./cpu/decode";
 import { insnLen, invalid } from "./cpu/decode";
 import { mode64, longActive } from "./cpu/state";
@@ -36,6 +37,12 @@ export function run(budget: i32): u32 {
 export function stateChanged(): void {
   markHostDirty();
   tlbFlushAll();
+}
+
+/** INIT then a start-up IPI with `vector` (0-255): the vCPU whose register file is
+ * in CPU_OFF starts in real mode at vector << 12 at the next run (cpu/reset.ts). */
+export function resetToSipi(vector: i32): void {
+  sipiReset(vector as u32);
 }
 
 /** Frame number (wasm offset >> 12) backing guest frame (hi:lo), allocating it on

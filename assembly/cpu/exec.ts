@@ -39,7 +39,7 @@ import {
 } from "./ops/system";
 import { sseExec, grp15 } from "./ops/sse";
 import { x87Exec, fwait, fpuReset } from "./ops/x87";
-import { loadDataSegment, loadTaskRegister, loadLdt, readDescriptor, descLo, descAttr, descLimit } from "./segment";
+import { loadSegment, loadTaskRegister, loadLdt, readDescriptor, descLo, descAttr, descLimit } from "./segment";
 import { deliverPendingFault, deliverExternal, deliverSoftware, tripleFault } from "./interrupt";
 import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePage, setStackRef } from "./mmu";
 import { cpuid } from "./cpuid";
@@ -573,13 +573,7 @@ function movSreg(): void {
   if (s > 5 || s == CS) { raiseUD(); return; }
   const sel = readRM(2) as u32;
   if (faulted) return;
-  if ((cr0() & CR0_PE) == 0) {
-    const o = segOff(s);
-    store<u16>(o, sel as u16);
-    store<u64>(o + SEG_BASE, (sel as u64) << 4);
-    return;
-  }
-  if (!loadDataSegment(s, sel)) return;
+  if (!loadSegment(s, sel)) return;
   if (s == SS) shadow = true;
 }
 
@@ -591,8 +585,7 @@ function popSeg(s: i32): void {
   const sz = stackOpSize(dOpsize());
   const v = peek(sz, 0) as u32;
   if (faulted) return;
-  if ((cr0() & CR0_PE) != 0) { if (!loadDataSegment(s, v & 0xffff)) return; }
-  else { store<u16>(segOff(s), v as u16); store<u64>(segOff(s) + SEG_BASE, ((v & 0xffff) as u64) << 4); }
+  if (!loadSegment(s, v & 0xffff)) return;
   setStackPointer(stackPointer() + (sz as u64));
   if (s == SS) shadow = true;
 }
@@ -897,7 +890,16 @@ function execOneByte(op: u32): void {
       setNextRip(t);
       return;
     }
-    case 0xc4: case 0xc5: raiseUD(); return; // LES/LDS (VEX in 64-bit mode): not supported
+    case 0xc4: case 0xc5: { // LES/LDS (VEX in 64-bit mode and with a register operand: #UD at decode)
+      if (mode64 || !dIsMem()) { raiseUD(); return; }
+      const lin = eaLinear();
+      const off = readN(lin, dOpsize());
+      const sel = readN(lin + (dOpsize() as u64), 2) as u32;
+      if (faulted) return;
+      if (!loadSegment(op == 0xc4 ? ES : DS, sel)) return;
+      writeG(dOpsize(), off);
+      return;
+    }
     case 0xc6: if ((dRegf() & 7) != 0) { raiseUD(); return; } writeRM(1, dImm()); return;
     case 0xc7: if ((dRegf() & 7) != 0) { raiseUD(); return; } writeRM(dOpsize(), dImm()); return;
     case 0xc8: enter(); return;
@@ -1158,7 +1160,7 @@ function execTwoByte(b: u32): void {
       const sel = readN(lin + (dOpsize() as u64), 2) as u32;
       if (faulted) return;
       const s = b == 0xb2 ? SS : b == 0xb4 ? FS : GS;
-      if (!loadDataSegment(s, sel)) return;
+      if (!loadSegment(s, sel)) return;
       writeG(dOpsize(), off);
       return;
     }
@@ -1175,6 +1177,7 @@ function execTwoByte(b: u32): void {
       writeG(dOpsize(), sext(v, sz) & sizeMask(dOpsize()));
       return;
     }
+      if (s == SS) shadow = true;
     case 0xb8: { // POPCNT (F3 prefix)
       if (dRep() != 1) { raiseUD(); return; }
       const v = readRM(dOpsize());

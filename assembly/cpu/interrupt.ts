@@ -4,15 +4,16 @@
 import { CPU_OFF, CPU_IDTR_BASE, CPU_IDTR_LIMIT, CPU_CR2, EXC_RING_OFF, EXC_RING_ENTRIES } from "../layout";
 import { insnCount } from "./tsc";
 import {
-  rip, setRip, cpl, mode64, longActive, segSel, setSeg, updateMode, gpr, setGpr,
-  CS, SS, RSP, F_IF, F_TF, F_NT, F_RF, F_VM, stack32,
+  rip, setRip, cpl, mode64, longActive, protectedMode, segSel, setSeg, updateMode, gpr, setGpr,
+  CS, SS, RSP, F_IF, F_TF, F_NT, F_RF, F_VM, F_AC, stack32,
 } from "./state";
 import { getEflags, setEflags } from "./flags";
 import {
   faulted, faultVector, faultCode, faultHasCode, faultAddr, clearFault, raise, GP, PF, DF, NP, TS_,
 } from "./fault";
-import { read64, write64, write32, setAccessPrivilege, selectTlbForCpl, setStackRef } from "./mmu";
-import { readDescriptor, descLo, descAttr, loadCodeSegment, tssStack } from "./segment";
+import { read32, read64, write16, write64, write32, setAccessPrivilege, selectTlbForCpl, setStackRef } from "./mmu";
+import { readDescriptor, descLo, descAttr, loadCodeSegment, loadRealSegment, tssStack } from "./segment";
+import { linearOf } from "./decode";
 
 // @ts-ignore: decorator
 @inline export const K_EXCEPTION: i32 = 0;
@@ -82,6 +83,7 @@ export function deliverSoftware(vector: i32, returnRip: u64): void {
 function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64): void {
   const idtBase = load<u64>(CPU_OFF + CPU_IDTR_BASE);
   const idtLimit = load<u32>(CPU_OFF + CPU_IDTR_LIMIT);
+  if (!protectedMode) { deliverReal(vector, retRip, idtBase, idtLimit); return; }
   const ext: u32 = kind == K_SOFTWARE ? 0 : 1;
   const gateSize: u32 = longActive ? 16 : 8;
   const gateErr = ((vector as u32) << 3) | 2 | ext;
@@ -187,6 +189,33 @@ function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64):
   setEflags(f);
   updateMode();
   selectTlbForCpl();
+}
+
+/** Real-address mode: through the interrupt vector table at IDTR.base (4-byte
+ * IP:CS entries). FLAGS, CS and IP go on the stack as words, without an error
+ * code; IF, TF and AC are cleared (SDM vol. 2, INT n, REAL-ADDRESS-MODE). */
+function deliverReal(vector: i32, retRip: u64, idtBase: u64, idtLimit: u32): void {
+  const at = (vector as u32) << 2;
+  if (at + 3 > idtLimit) { raise(GP, 0, true); return; }
+  setAccessPrivilege(false);
+  const entry = read32(idtBase + (at as u64));
+  if (faulted) return;
+  const flags = getEflags();
+  const big = stack32;
+  const sp = gpr(RSP);
+  const mask: u64 = big ? 0xffffffff : 0xffff;
+  push16(sp - 2, mask, flags & 0xffff);
+  push16(sp - 4, mask, segSel(CS));
+  push16(sp - 6, mask, retRip & 0xffff);
+  if (faulted) return;
+  setGpr(RSP, (sp & ~mask) | ((sp - 6) & mask));
+  loadRealSegment(CS, (entry >> 16) as u32);
+  setRip(entry & 0xffff);
+  setEflags(flags & ~(F_IF | F_TF | F_AC));
+}
+
+function push16(sp: u64, mask: u64, v: u64): void {
+  write16(linearOf(SS, sp & mask), v);
 }
 
 function writeW(lin: u64, v: u64, wide: bool): void {

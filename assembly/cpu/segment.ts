@@ -4,7 +4,7 @@ import {
   CPU_OFF, CPU_GDTR_BASE, CPU_GDTR_LIMIT, SEG_BASE, SEG_LIMIT,
 } from "../layout";
 import {
-  setSeg, segOff, segBase, segLimit, segAttr, cpl, mode64, longActive, updateMode,
+  setSeg, segOff, segBase, segLimit, segAttr, cpl, mode64, longActive, protectedMode, updateMode,
   CS, SS, LDTR, TR,
 } from "./state";
 import { raise, GP, NP, SS_, TS_, faulted } from "./fault";
@@ -64,6 +64,25 @@ export function markAccessed(): void {
   setAccessPrivilege(false);
   write8(descAddr + 5, ((descLo >> 40) & 0xff) | 1);
   setAccessPrivilege(wasUser);
+}
+
+/** A segment load in real-address mode (MOV/POP Sreg, LDS..LGS, far JMP/CALL/RET,
+ * INT, IRET): base = selector << 4. The limit, D/B and G stay as they were (so
+ * big real mode keeps its 4 GiB limit); the rest becomes a present, accessed
+ * read/write data segment (execute/read code for CS) at DPL 0. A segment that
+ * was unusable (a null selector loaded in protected mode) gets the reset values. */
+export function loadRealSegment(seg: i32, sel: u32): void {
+  const old = segAttr(seg);
+  const unusable = (old & 0x10000) != 0;
+  const attr = (unusable ? 0 : old & 0xd000) | (seg == CS ? 0x9b : 0x93);
+  setSeg(seg, sel & 0xffff, ((sel & 0xffff) as u64) << 4, unusable ? 0xffff : segLimit(seg), attr);
+  if (seg == SS || seg == CS) updateMode();
+}
+
+/** MOV/POP Sreg and LDS..LGS in either mode. Returns false after a fault. */
+export function loadSegment(seg: i32, sel: u32): bool {
+  if (!protectedMode) { loadRealSegment(seg, sel); return true; }
+  return loadDataSegment(seg, sel);
 }
 
 /** MOV/POP to DS, ES, FS, GS or SS in protected mode. Returns false after a fault.

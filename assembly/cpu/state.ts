@@ -126,6 +126,8 @@ export let codeDefault32: bool = true; // CS.D (ignored in 64-bit mode)
 export let stack32: bool = true;       // SS.B: 32-bit stack pointer outside 64-bit mode
 export let longActive: bool = false;   // EFER.LMA
 export let pagingOn: bool = false;
+/** CR0.PE: protected mode (false: real-address mode, segments are selector << 4). */
+export let protectedMode: bool = true;
 /** Code mode folded into decoded-block tags (blocks.ts): 0 in 64-bit mode, 1 << 56
  * for 32-bit and 2 << 56 for 16-bit code, plus 4 << 56 at CPL 3. XORed into a
  * linear address it never collides (canonical addresses have bits 63:56 all 0
@@ -221,9 +223,9 @@ export function updateMode(): void {
   codeDefault32 = (csA & (1 << 14)) != 0;
   ripMask = mode64 ? 0xffffffffffffffff : 0xffffffff;
   stack32 = (segAttr(SS) & (1 << 14)) != 0;
-  cpl = ((c0 & CR0_PE) == 0) ? 0 : (segSel(CS) & 3) as i32;
+  protectedMode = (c0 & CR0_PE) != 0;
   // In protected mode the CPL is the DPL of SS (equal to CS.RPL except in odd cases).
-  if ((c0 & CR0_PE) != 0) cpl = ((segAttr(SS) >> 5) & 3) as i32;
+  cpl = protectedMode ? ((segAttr(SS) >> 5) & 3) as i32 : 0;
   modeKey = (mode64 ? 0 : codeDefault32 ? (1 as u64) << 56 : (2 as u64) << 56) | (cpl == 3 ? (4 as u64) << 56 : 0);
 }
 

@@ -3,18 +3,33 @@ import {
   CPU_OFF, CPU_STAR, CPU_LSTAR, CPU_CSTAR, CPU_SFMASK, CPU_SYSENTER_CS, CPU_SYSENTER_ESP, CPU_SYSENTER_EIP,
 } from "../../layout";
 import {
-  cpl, mode64, longActive, setNextRip, nextRip, gpr, setGpr, setSeg, segSel, updateMode, efer, cr0,
+  cpl, mode64, longActive, protectedMode, setNextRip, nextRip, gpr, setGpr, setSeg, segSel, segLimit, updateMode, efer, cr0,
   CS, SS, DS, ES, FS, GS, RSP, RCX, F_IF, F_IOPL, F_VM, F_RF, F_TF, F_NT, F_AC, F_ID, EFER_SCE, CR0_PE,
 } from "../state";
 import { getEflags, setEflags } from "../flags";
 import { raise, raiseGP, raiseUD, faulted, GP, NP, SS_ } from "../fault";
-import { readDescriptor, descLo, descAttr, descBase, descLimit, checkCodeTarget, loadCodeSegment, loadDataSegment } from "../segment";
+import {
+  readDescriptor, descLo, descAttr, descBase, descLimit, checkCodeTarget, loadCodeSegment, loadDataSegment, loadRealSegment,
+} from "../segment";
 import { selectTlbForCpl, isCanonical } from "../mmu";
 import { push, pop, peek, stackOpSize, setStackPointer, stackPointer } from "./operand";
 
 /** JMP far / CALL far to sel:off (code segments only; no gates or task switches). */
 export function farJump(sel: u32, off: u64, isCall: bool, opsz: i32): void {
-  if ((cr0() & CR0_PE) == 0) { raiseUD(); return; }
+  if (!protectedMode) {
+    // Real mode: CS = sel, base sel << 4; CALL pushes CS then IP at the operand size.
+    const ip = off & (opsz == 2 ? 0xffff : 0xffffffff);
+    if (ip > (segLimit(CS) as u64)) { raiseGP(0); return; }
+    if (isCall) {
+      const sp = stackPointer();
+      push(segSel(CS), opsz);
+      push(nextRip & (opsz == 2 ? 0xffff : 0xffffffff), opsz);
+      if (faulted) { setStackPointer(sp); return; }
+    }
+    loadRealSegment(CS, sel);
+    setNextRip(ip);
+    return;
+  }
   if ((sel & 0xfffc) == 0) { raiseGP(0); return; }
   if (!readDescriptor(sel, false, GP)) return;
   const attr = descAttr(descLo);
@@ -40,6 +55,14 @@ export function farReturn(opsz: i32, release: u64): void {
   const off = peek(sz, 0);
   const sel = (peek(sz, sz as u64) & 0xffff) as u32;
   if (faulted) return;
+  if (!protectedMode) {
+    const ip = off & (sz == 2 ? 0xffff : 0xffffffff);
+    if (ip > (segLimit(CS) as u64)) { raiseGP(0); return; }
+    loadRealSegment(CS, sel);
+    setStackPointer(stackPointer() + 2 * (sz as u64) + release);
+    setNextRip(ip);
+    return;
+  }
   if ((sel & 0xfffc) == 0) { raiseGP(0); return; }
   if (!readDescriptor(sel, false, GP)) return;
   const attr = descAttr(descLo);
@@ -100,14 +123,19 @@ function clearDataSegmentsAbove(newCpl: u32): void {
 
 /** IRET/IRETD/IRETQ. */
 export function iret(opsz: i32): void {
-  if ((cr0() & CR0_PE) == 0) {
-    // Real mode: pop IP, CS, FLAGS.
+  if (!protectedMode) {
+    // Real mode: IP, CS, FLAGS at the operand size. IRETD keeps VM, VIF, VIP
+    // (SDM vol. 2, IRET: EFLAGS <- tempEFLAGS AND 257FD5H OR EFLAGS AND 1A0000H).
     const sz = opsz;
-    const ip = pop(sz); const cs = pop(sz); const fl = pop(sz);
+    const ip = peek(sz, 0);
+    const cs = (peek(sz, sz as u64) & 0xffff) as u32;
+    const fl = peek(sz, 2 * (sz as u64)) as u32;
     if (faulted) return;
-    setSeg(CS, (cs & 0xffff) as u32, (cs & 0xffff) << 4, 0xffff, 0x93);
-    setEflags((getEflags() & ~0xffff) | ((fl as u32) & 0xffff));
-    updateMode();
+    if (ip > (segLimit(CS) as u64)) { raiseGP(0); return; }
+    setStackPointer(stackPointer() + 3 * (sz as u64));
+    loadRealSegment(CS, cs);
+    if (sz == 2) setEflags((getEflags() & ~0xffff) | (fl & 0xffff));
+    else setEflags((fl & 0x257fd5) | (getEflags() & 0x1a0000));
     setNextRip(ip);
     return;
   }
