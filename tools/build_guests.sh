@@ -40,6 +40,7 @@ build hello     32 lib/xen32.S hello.S
 build exitcode  32 lib/xen32.S exitcode.S
 build port_e9   32 lib/xen32.S port_e9.S
 build halt_dead 32 lib/xen32.S halt_dead.S
+build xen_smp   32 lib/xen32.S xen_smp.S
 build hello64   64 lib/long_mode.S lib/xen64.S hello64.S
 build nullcall  64 lib/long_mode.S lib/xen64.S nullcall.S
 
@@ -75,6 +76,7 @@ build bench_net  64 lib/long_mode.S lib/xen64.S lib/cpu_test.S pci_lib.S bench_n
 # line per check (lib/xen_test.S on top of lib/cpu_test.S).
 XEN_TEST="lib/long_mode.S lib/xen64.S lib/cpu_test.S lib/xen_test.S"
 build xen_evtchn   64 $XEN_TEST xen_evtchn.S
+build xen_evtchn_fifo 64 $XEN_TEST xen_evtchn_fifo.S
 build xen_timer    64 $XEN_TEST xen_timer.S
 build xen_xenstore 64 $XEN_TEST lib/xs_client.S xen_xenstore.S
 build xen_gnttab   64 $XEN_TEST lib/xs_client.S xen_gnttab.S

@@ -1,8 +1,16 @@
-// 2-level event channels (reference §6; xen/include/public/event_channel.h).
+// Event channels (reference §6; xen/include/public/event_channel.h): the port table,
+// the host (dom0) ports, delivery, and the two ABIs a guest sees a port's state through.
 //
-// The pending and mask bitmaps live in the shared_info page, the per-vCPU
-// pending_sel and upcall_pending in each vcpu_info (src/xen/shared_info.ts). This
-// module owns the port table and the one raise path:
+// A domain starts with the 2-level ABI. Its first successful EVTCHNOP_init_control
+// switches it to the FIFO ABI (src/xen/evtchn_fifo.ts) for good, as in Xen: bound
+// ports stay bound, ports pending in shared_info stay pending (they reach the guest's
+// event words when the array page that holds them is added), and only EVTCHNOP_reset
+// goes back to 2-level. Everything else here (binding, send, close, status, host
+// ports, delivery) is the same for both.
+//
+// 2-level: the pending and mask bitmaps live in the shared_info page, the per-vCPU
+// pending_sel and upcall_pending in each vcpu_info (src/xen/shared_info.ts). The raise
+// path:
 //
 //   1. test-and-set pending[p]            — already set: stop
 //   2. mask[p] set                        — stop
@@ -20,11 +28,17 @@
 // with hostPort(); a guest send on an interdomain port whose peer is dom0 calls the
 // backend's onNotify, and the backend's notify() raises the guest port.
 
+import type { GuestMemory } from "../core/guest_memory.js";
+import { PAGE_SIZE } from "../core/guest_memory.js";
 import type { XenVcpu } from "./guest.js";
 import type { SharedInfo } from "./shared_info.js";
 import type { PirqTable } from "./pirq.js";
-import { EBUSY, EEXIST, EINVAL, ENOENT, ENOSPC, EPERM, ESRCH } from "./errno.js";
+import { EvtchnFifo, type EvtchnFifoState } from "./evtchn_fifo.js";
+import { EBUSY, EEXIST, EINVAL, ENOENT, ENOSPC, ENOSYS, ENXIO, EOPNOTSUPP, EPERM, ESRCH } from "./errno.js";
 import {
+  EVTCHN_FIFO_NR_CHANNELS,
+  EVTCHN_FIFO_PRIORITY_MIN,
+  FIFO_CONTROL_BLOCK_SIZE,
   EVTCHNSTAT_closed,
   EVTCHNSTAT_interdomain,
   EVTCHNSTAT_ipi,
@@ -110,7 +124,13 @@ export interface EvtchnState {
   hostPorts: [number, number][];
   upcallVector: number[];
   callbackParam: string;
+  /** Present once the guest switched to the FIFO ABI. */
+  fifo?: EvtchnFifoState;
 }
+
+/** Xen 4.16 relaxed init_control's offset check from 8- to 4-byte alignment and made
+ * both offset errors -ENXIO (they were -EINVAL). */
+const XEN_4_16 = 0x40010;
 
 export class EventChannels {
   private readonly ports = new Map<number, EvtchnPort>();
@@ -121,20 +141,37 @@ export class EventChannels {
   private readonly upcallVector: number[];
   /** HVM_PARAM_CALLBACK_IRQ as last set. */
   private callbackParam = 0n;
+  /** The FIFO ABI's state once the guest switched to it; null while 2-level. */
+  private fifo: EvtchnFifo | null = null;
 
   constructor(
     private readonly shinfo: SharedInfo,
     private readonly vcpus: readonly XenVcpu[],
     private readonly domid: number,
     readonly pirqs: PirqTable,
+    /** Guest RAM, where FIFO control blocks and event arrays live. */
+    private readonly mem: GuestMemory,
+    /** XENVER_version (major << 16 | minor): picks init_control's offset rules. */
+    private readonly xenVersion = 0x40011,
   ) {
     this.virqPort = vcpus.map(() => new Array<number>(NR_VIRQS).fill(0));
     this.upcallVector = vcpus.map(() => 0);
   }
 
-  /** Highest port + 1 in the current shared_info layout (4096, or 1024 for 32-bit). */
+  /** Highest port + 1: what the FIFO ABI's LINK field can name, or for 2-level what the
+   * current shared_info layout holds (4096, or 1024 for 32-bit). */
   get maxPorts(): number {
-    return this.shinfo.layout.maxPorts;
+    return this.fifo ? EVTCHN_FIFO_NR_CHANNELS : this.shinfo.layout.maxPorts;
+  }
+
+  /** Which ABI the guest uses. */
+  get abi(): "2-level" | "fifo" {
+    return this.fifo ? "fifo" : "2-level";
+  }
+
+  /** The FIFO state (tests and diagnostics), null while 2-level. */
+  get fifoState(): EvtchnFifo | null {
+    return this.fifo;
   }
 
   port(p: number): EvtchnPort | undefined {
@@ -157,6 +194,7 @@ export class EventChannels {
     for (let p = 1; p < this.maxPorts; p++) {
       if (!this.ports.has(p)) {
         this.ports.set(p, { remoteDom: 0, remotePort: 0, virq: 0, pirq: 0, ...init });
+        this.fifo?.portInit(p);
         return p;
       }
     }
@@ -165,9 +203,11 @@ export class EventChannels {
 
   // ---- the raise path ----
 
-  /** Raise port `p` (steps 1–5). Returns false when nothing new became visible. */
+  /** Raise port `p` (2-level: steps 1–5; FIFO: evtchn_fifo.ts). Returns false when no
+   * new upcall became due. */
   raise(p: number): boolean {
     if (!this.validPort(p)) return false;
+    if (this.fifo) return this.fifo.setPending(this.ports.get(p)?.vcpu ?? 0, p);
     if (this.shinfo.testAndSetPending(p)) return false;
     if (this.shinfo.isMasked(p)) return false;
     const vcpu = this.ports.get(p)?.vcpu ?? 0;
@@ -178,9 +218,31 @@ export class EventChannels {
   private markVcpu(v: number, p: number): boolean {
     const word = Math.floor(p / this.shinfo.layout.wordBits);
     if (this.shinfo.testAndSetPendingSel(v, word) !== false) return false;
+    return this.markUpcall(v);
+  }
+
+  /** Steps 4–5, shared by both ABIs: set evtchn_upcall_pending, deliver if it was clear. */
+  private markUpcall(v: number): boolean {
     if (this.shinfo.testAndSetUpcallPending(v) !== false) return false;
     this.deliver(v);
     return true;
+  }
+
+  /** Port p's pending state in the guest's current ABI (SCHEDOP_poll). */
+  isPending(p: number): boolean {
+    if (!Number.isInteger(p) || p < 0 || p >= this.maxPorts) return false;
+    return this.fifo ? this.fifo.isPending(p) : this.shinfo.isPending(p);
+  }
+
+  /** Port p's mask state in the guest's current ABI. */
+  isMasked(p: number): boolean {
+    if (!Number.isInteger(p) || p < 0 || p >= this.maxPorts) return true;
+    return this.fifo ? this.fifo.isMasked(p) : this.shinfo.isMasked(p);
+  }
+
+  private clearPending(p: number): void {
+    if (this.fifo) this.fifo.clearPending(p);
+    else this.shinfo.clearPending(p);
   }
 
   /** Step 5: make vCPU v take its upcall. */
@@ -333,7 +395,7 @@ export class EventChannels {
         break;
     }
     this.ports.delete(p);
-    this.shinfo.clearPending(p);
+    this.clearPending(p);
     return 0;
   }
 
@@ -387,31 +449,100 @@ export class EventChannels {
       c.type === "interdomain" || c.type === "unbound" || c.type === "pirq" || (c.type === "virq" && !virqIsPerVcpu(c.virq));
     if (!movable) return -EINVAL;
     c.vcpu = v;
-    if (this.shinfo.isPending(p) && !this.shinfo.isMasked(p)) this.markVcpu(v, p);
+    // FIFO: an event already on a queue stays on the old vCPU's queue (as in Xen);
+    // the next one goes to the new vCPU.
+    if (!this.fifo && this.shinfo.isPending(p) && !this.shinfo.isMasked(p)) this.markVcpu(v, p);
     return 0;
   }
 
   /** EVTCHNOP_unmask: clear the mask bit and re-raise if the port is pending. */
   unmask(p: number): number {
     if (!Number.isInteger(p) || p < 0 || p >= this.maxPorts) return -EINVAL;
+    if (this.fifo) {
+      this.fifo.unmask(this.ports.get(p)?.vcpu ?? 0, p);
+      return 0;
+    }
     if (!this.shinfo.testAndClearMask(p)) return 0;
     if (this.shinfo.isPending(p)) this.markVcpu(this.ports.get(p)?.vcpu ?? 0, p);
     return 0;
   }
 
-  /** EVTCHNOP_reset: close every port. */
+  /** EVTCHNOP_reset: close every port; a FIFO domain goes back to 2-level (Xen tears
+   * down the control blocks and event array too). */
   reset(dom: number): number {
     if (!this.isSelf(dom)) return -ESRCH;
     for (const p of [...this.ports.keys()]) this.close(p);
+    this.fifo = null;
     return 0;
   }
 
-  /** Soft reset: close everything and forget delivery settings. */
+  /** Soft reset: close everything and forget delivery settings and the ABI. */
   resetAll(): void {
     for (const p of [...this.ports.keys()]) this.close(p);
+    this.fifo = null;
     this.upcallVector.fill(0);
     this.callbackParam = 0n;
     this.syncLatches();
+  }
+
+  // ---- the FIFO ABI's own ops ----
+
+  /** EVTCHNOP_init_control: vCPU v's control block at control_gfn:offset. The first one
+   * switches the domain to the FIFO ABI. Returns 0 (the caller reports link_bits) or
+   * -errno, in Xen's order of checks. */
+  initControl(v: number, controlGfn: bigint, offset: number): number {
+    if (!this.validVcpu(v)) return -ENOENT;
+    const relaxed = this.xenVersion >= XEN_4_16;
+    const badOffset = relaxed ? -ENXIO : -EINVAL;
+    if (offset > PAGE_SIZE - FIFO_CONTROL_BLOCK_SIZE) return badOffset;
+    if (offset & (relaxed ? 3 : 7)) return badOffset;
+    if (this.fifo?.hasControlBlock(v)) return -EINVAL;
+    const gpa = this.ramPageGpa(controlGfn);
+    if (gpa < 0) return -EINVAL;
+    if (!this.fifo) this.switchToFifo();
+    this.fifo!.setControlBlock(v, gpa + offset);
+    return 0;
+  }
+
+  /** EVTCHNOP_expand_array: one more page of event words; raises the ports it covers
+   * that were raised while their word was missing. */
+  expandArray(arrayGfn: bigint): number {
+    const fifo = this.fifo;
+    if (!fifo) return -EOPNOTSUPP;
+    if (fifo.nrEventWords >= EVTCHN_FIFO_NR_CHANNELS) return -ENOSPC;
+    const gpa = this.ramPageGpa(arrayGfn);
+    if (gpa < 0) return -EINVAL;
+    const again = fifo.addPage(gpa / PAGE_SIZE);
+    if (!again) return -ENOSPC;
+    for (const p of again) this.raise(p);
+    return 0;
+  }
+
+  /** EVTCHNOP_set_priority. */
+  setPriority(p: number, priority: number): number {
+    if (!Number.isInteger(p) || p < 0 || p >= this.maxPorts) return -EINVAL;
+    if (!this.fifo) return -ENOSYS; // the 2-level ABI has no priorities
+    if (!Number.isInteger(priority) || priority < 0 || priority > EVTCHN_FIFO_PRIORITY_MIN) return -EINVAL;
+    // An unbound port's priority is reset when it is bound: nothing to keep.
+    if (this.ports.has(p)) this.fifo.setPriority(p, priority);
+    return 0;
+  }
+
+  /** The gpa of guest RAM frame `gfn`, or -1 (not RAM, or beyond any address). */
+  private ramPageGpa(gfn: bigint): number {
+    if (gfn < 0n || gfn >= BigInt(Math.floor(Number.MAX_SAFE_INTEGER / PAGE_SIZE))) return -1;
+    const gpa = Number(gfn) * PAGE_SIZE;
+    return this.mem.isRam(gpa) ? gpa : -1;
+  }
+
+  /** The first init_control: every bound port keeps its binding; those pending in
+   * shared_info stay pending (parked until their event word exists), at the default
+   * priority. */
+  private switchToFifo(): void {
+    const fifo = new EvtchnFifo(this.mem, this.vcpus.length, (v) => this.markUpcall(v));
+    const limit2l = this.shinfo.layout.maxPorts;
+    for (const p of this.ports.keys()) if (p < limit2l && this.shinfo.isPending(p)) fifo.park(p);
+    this.fifo = fifo;
   }
 
   // ---- host (dom0) ports ----
@@ -468,6 +599,7 @@ export class EventChannels {
       hostPorts: [...this.hostPorts.values()].map((hp) => [hp.port, hp.guestPort]),
       upcallVector: [...this.upcallVector],
       callbackParam: String(this.callbackParam),
+      ...(this.fifo ? { fifo: this.fifo.save() } : {}),
     };
   }
 
@@ -486,6 +618,11 @@ export class EventChannels {
     }
     s.upcallVector.forEach((v, i) => (this.upcallVector[i] = v));
     this.callbackParam = BigInt(s.callbackParam);
+    this.fifo = null;
+    if (s.fifo) {
+      this.fifo = new EvtchnFifo(this.mem, this.vcpus.length, (v) => this.markUpcall(v));
+      this.fifo.restore(s.fifo);
+    }
     this.syncLatches();
   }
 }

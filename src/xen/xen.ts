@@ -188,7 +188,14 @@ export class Xen {
 
     this.time = new SystemTime(o.clock);
     this.shinfo = new SharedInfo(this.page("shared_info", 0), this.mem, this.vcpus);
-    this.evtchn = new EventChannels(this.shinfo, this.vcpus, c.domid, new PirqTable(this.config.evtchnMaxPirq));
+    this.evtchn = new EventChannels(
+      this.shinfo,
+      this.vcpus,
+      c.domid,
+      new PirqTable(this.config.evtchnMaxPirq),
+      this.mem,
+      c.xenVersion,
+    );
     this.gnttab = new GrantTable(this.mem, c.domid, this.config.gnttabMaxFrames, (i) => this.page("grant_table", i));
     this.params = new HvmParams((index, value) => {
       if (index === HVM_PARAM_CALLBACK_IRQ) this.evtchn.setCallback(value);

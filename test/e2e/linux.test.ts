@@ -50,7 +50,7 @@ test("Linux boots to a shell on hvc0, uses a virtio disk, and powers off with st
     const dmesg = await s.run("dmesg | grep -i xen");
     assert.match(dmesg, "Booting kernel on Xen PVH");
     assert.match(dmesg, "Xen version: 4.17.0-xpvh");
-    assert.match(dmesg, "xen:events: Using 2-level ABI");
+    assert.match(dmesg, "xen:events: Using FIFO-based ABI");
     assert.match(dmesg, "Switched to clocksource xen");
     const mount = await s.run("mount /dev/vda /mnt && cat /mnt/hello.txt");
     assert.match(mount, "hello from the disk");
@@ -65,6 +65,22 @@ test("Linux boots to a shell on hvc0, uses a virtio disk, and powers off with st
     assert.is(status, 0, s.stderr);
     assert.is(readFromImage(img, "/new.txt"), "written-by-the-guest\n");
     assert.match(readFileSync(consoleFile, "utf8"), /^through-virtio-console\r?\n$/); // the tty may add CR
+  } finally {
+    s.kill();
+  }
+});
+
+test("xen.fifo_events=0: Linux stays on the 2-level event-channel ABI and works the same", async () => {
+  const { vmlinux, initramfs } = guestPaths();
+  const s = new Session(["-m", "128", "-kernel", vmlinux, "-initrd", initramfs, "-append", "console=hvc0 xen.fifo_events=0"]);
+  try {
+    await s.expect("# ", 120_000);
+    const dmesg = await s.run("dmesg | grep xen:events");
+    assert.match(dmesg, "xen:events: Using 2-level ABI");
+    assert.not.match(dmesg, "FIFO");
+    assert.match(await s.run("echo still-here"), "still-here");
+    s.type("poweroff -f\n");
+    assert.is(await s.exit(60_000), 0);
   } finally {
     s.kill();
   }

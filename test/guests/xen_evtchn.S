@@ -2,8 +2,9 @@
  * Reference: xen-pvh-abi.md section 6, xen/include/public/event_channel.h.
  *
  *   1. bad arguments first: bad ports, VIRQs, vCPUs, domains, upcall vectors,
- *      a pointer that does not translate, FIFO init_control: each returns its
- *      errno and the guest keeps going;
+ *      a pointer that does not translate, a FIFO init_control for a vCPU we do
+ *      not have (which leaves the domain on 2-level; xen_evtchn_fifo.S tests
+ *      FIFO): each returns its errno and the guest keeps going;
  *   2. HVM_PARAM_CALLBACK_IRQ type 2 (vector 0xF2, no LAPIC): an IPI port
  *      sent to itself raises the upcall; with IF=0 it waits for STI; a masked
  *      port stays pending without an upcall until EVTCHNOP_unmask re-raises;
@@ -79,10 +80,12 @@ main64:
 
 /* ------------------------------------------------------------------------ */
 bad_arguments:
+        movl    $5, scratch_pages+12(%rip)      /* evtchn_init_control.vcpu */
         mov     $EVTCHNOP_init_control, %edi
         lea     scratch_pages(%rip), %rsi
         HCALL   __HYPERVISOR_event_channel_op
-        CHECK_RC $-ENOSYS, "EVTCHNOP_init_control (FIFO): -ENOSYS, 2-level only"
+        CHECK_RC $-ENOENT, "EVTCHNOP_init_control (FIFO) for vCPU 5: -ENOENT, still 2-level"
+        movl    $0, scratch_pages+12(%rip)
         mov     $99, %edi
         lea     scratch_pages(%rip), %rsi
         HCALL   __HYPERVISOR_event_channel_op

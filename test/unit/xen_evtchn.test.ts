@@ -31,7 +31,7 @@ function setup(nrVcpus = 2) {
   const vcpus = Array.from({ length: nrVcpus }, (_, i) => new FakeVcpu(i, mem));
   const page = new Uint8Array(4096);
   const sh = new SharedInfo(page, mem, vcpus);
-  const ev = new EventChannels(sh, vcpus, DOMID, new PirqTable(256));
+  const ev = new EventChannels(sh, vcpus, DOMID, new PirqTable(256), mem);
   const pending = (p: number) => (page[2048 + (p >> 3)] >> (p & 7)) & 1;
   const sel64 = (v: number) => new DataView(page.buffer).getBigUint64(v * 64 + 8, true);
   const upcall = (v: number) => page[v * 64];

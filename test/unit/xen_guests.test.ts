@@ -61,6 +61,16 @@ for (const [clock, flags] of CLOCKS) {
     assert.match(r.stdout, "PASS: the handler EOI'd through MSR 0x80b");
   });
 
+  test(`xen_evtchn_fifo (${clock}): init_control/expand_array/set_priority, queues, priorities, masking, loopback, reset`, () => {
+    const r = runGuest("xen_evtchn_fifo", flags, { minChecks: 100 });
+    assert.match(r.stdout, "PASS: init_control answers link_bits = 17");
+    assert.match(r.stdout, "PASS: the port pending under 2-level is PENDING in its event word");
+    assert.match(r.stdout, "PASS: an IPI to ourselves: the port is at HEAD[7]");
+    assert.match(r.stdout, "PASS: loopback: a send on one end raises the other: the port is at HEAD[7]");
+    assert.match(r.stdout, "PASS: priority 2 is served first");
+    assert.match(r.stdout, "PASS: port 1024, unmasked: the port is at HEAD[7]");
+  });
+
   test(`xen_timer (${clock}): pvclock, singleshot, set_timer_op, periodic, block and poll`, () => {
     const r = runGuest("xen_timer", flags, { minChecks: 45 });
     assert.match(r.stdout, "PASS: the singleshot timer is not early (now >= deadline)");

@@ -73,12 +73,12 @@ test("dispatcher: CPL 3 → -EPERM, unknown number → -ENOSYS logged once, regi
 test("dispatcher: an unknown op of a known family is -ENOSYS, logged once per (nr, op)", () => {
   const m = testMachine();
   const v = m.vcpus[0];
-  for (let i = 0; i < 3; i++) assert.is(rc(m, v, HC.event_channel_op, 11, ARG), BigInt(-ENOSYS)); // FIFO init_control
-  assert.is(rc(m, v, HC.event_channel_op, 12, ARG), BigInt(-ENOSYS));
+  for (let i = 0; i < 3; i++) assert.is(rc(m, v, HC.event_channel_op, 15, ARG), BigInt(-ENOSYS)); // no such EVTCHNOP
+  assert.is(rc(m, v, HC.event_channel_op, 16, ARG), BigInt(-ENOSYS));
   assert.is(rc(m, v, HC.xen_version, 77, 0), BigInt(-ENOSYS));
   assert.equal(
     m.logs.filter((l) => l.startsWith("unimplemented")),
-    ["unimplemented: xen: unimplemented event_channel_op op 11", "unimplemented: xen: unimplemented event_channel_op op 12", "unimplemented: xen: unimplemented xen_version op 77"],
+    ["unimplemented: xen: unimplemented event_channel_op op 15", "unimplemented: xen: unimplemented event_channel_op op 16", "unimplemented: xen: unimplemented xen_version op 77"],
   );
 });
 
@@ -95,6 +95,9 @@ test("dispatcher: every bad guest pointer is -EFAULT, never a host exception", (
     [HC.hvm_op, 1n, BAD],
     [HC.event_channel_op, 4n, BAD],
     [HC.event_channel_op, 5n, BAD],
+    [HC.event_channel_op, 11n, BAD],
+    [HC.event_channel_op, 12n, BAD],
+    [HC.event_channel_op, 13n, BAD],
     [HC.grant_table_op, 6n, BAD, 1n],
     [HC.grant_table_op, 5n, BAD, 1n],
     [HC.vcpu_op, 10n, 0n, BAD],

@@ -68,6 +68,53 @@ export const EVTCHN_STATUS = defineStruct(
 export const EVTCHN_BIND_VCPU = defineStruct("evtchn_bind_vcpu", H, { port: ["u32", 0], vcpu: ["u32", 4] }, 8);
 export const EVTCHN_RESET = defineStruct("evtchn_reset", H, { dom: ["u16", 0] }, 2);
 
+// ---- the FIFO ABI (EVTCHNOP_init_control / expand_array / set_priority) ----
+
+/** evtchn_init_control: the vCPU's control block is at control_gfn:offset; Xen answers
+ * link_bits (OUT) on success. 8-byte aligned u64 first, so the compat layout is the same. */
+export const EVTCHN_INIT_CONTROL = defineStruct(
+  "evtchn_init_control",
+  H,
+  { control_gfn: ["u64", 0], offset: ["u32", 8], vcpu: ["u32", 12], link_bits: ["u8", 16] },
+  24,
+);
+/** evtchn_expand_array: one more page of event words. */
+export const EVTCHN_EXPAND_ARRAY = defineStruct("evtchn_expand_array", H, { array_gfn: ["u64", 0] }, 8);
+export const EVTCHN_SET_PRIORITY = defineStruct(
+  "evtchn_set_priority",
+  H,
+  { port: ["u32", 0], priority: ["u32", 4] },
+  8,
+);
+
+/** Priorities: 0 is served first, 15 last; a newly bound port gets 7. */
+export const EVTCHN_FIFO_PRIORITY_MAX = 0;
+export const EVTCHN_FIFO_PRIORITY_DEFAULT = 7;
+export const EVTCHN_FIFO_PRIORITY_MIN = 15;
+export const EVTCHN_FIFO_MAX_QUEUES = EVTCHN_FIFO_PRIORITY_MIN + 1;
+
+/** event_word_t, one u32 per port in the guest's event array pages:
+ *
+ *   31        30       29       28     27..17   16..0
+ *   PENDING | MASKED | LINKED | BUSY | (zero) | LINK (next port in the queue)
+ */
+export const EVTCHN_FIFO_PENDING = 1 << 31;
+export const EVTCHN_FIFO_MASKED = 1 << 30;
+export const EVTCHN_FIFO_LINKED = 1 << 29;
+export const EVTCHN_FIFO_BUSY = 1 << 28;
+export const EVTCHN_FIFO_LINK_BITS = 17;
+export const EVTCHN_FIFO_LINK_MASK = (1 << EVTCHN_FIFO_LINK_BITS) - 1;
+/** Ports the FIFO ABI can name (the LINK field's range). */
+export const EVTCHN_FIFO_NR_CHANNELS = 1 << EVTCHN_FIFO_LINK_BITS;
+export const EVTCHN_FIFO_EVENT_WORDS_PER_PAGE = 4096 / 4;
+export const EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES = EVTCHN_FIFO_NR_CHANNELS / EVTCHN_FIFO_EVENT_WORDS_PER_PAGE;
+
+/** evtchn_fifo_control_block: u32 ready (bit q: queue q has events), u32 _rsvd,
+ * u32 head[16]. 72 bytes, 4-byte aligned. */
+export const FIFO_CONTROL_READY = 0;
+export const FIFO_CONTROL_HEAD = 8;
+export const FIFO_CONTROL_BLOCK_SIZE = FIFO_CONTROL_HEAD + 4 * EVTCHN_FIFO_MAX_QUEUES;
+
 /** VIRQ_* (xen/include/public/xen.h). */
 export const VIRQ_TIMER = 0;
 export const VIRQ_DEBUG = 1;

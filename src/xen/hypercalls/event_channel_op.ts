@@ -12,7 +12,10 @@ import {
   EVTCHNOP_bind_vcpu,
   EVTCHNOP_bind_virq,
   EVTCHNOP_close,
+  EVTCHNOP_expand_array,
+  EVTCHNOP_init_control,
   EVTCHNOP_reset,
+  EVTCHNOP_set_priority,
   EVTCHNOP_send,
   EVTCHNOP_status,
   EVTCHNOP_unmask,
@@ -22,8 +25,12 @@ import {
   EVTCHN_BIND_PIRQ,
   EVTCHN_BIND_VCPU,
   EVTCHN_BIND_VIRQ,
+  EVTCHN_EXPAND_ARRAY,
+  EVTCHN_FIFO_LINK_BITS,
+  EVTCHN_INIT_CONTROL,
   EVTCHN_PORT,
   EVTCHN_RESET,
+  EVTCHN_SET_PRIORITY,
   EVTCHN_STATUS,
 } from "../abi/event_channel.js";
 import type { Layout } from "../abi/struct.js";
@@ -80,9 +87,20 @@ export function eventChannelOp(xen: Xen, c: HypercallCall): FamilyResult {
     }
     case EVTCHNOP_reset:
       return ev.reset(read(EVTCHN_RESET.l64).get("dom"));
+    case EVTCHNOP_init_control: {
+      const s = read(EVTCHN_INIT_CONTROL.l64);
+      const rc = ev.initControl(s.get("vcpu"), s.big("control_gfn"), s.get("offset"));
+      if (rc < 0) return rc;
+      s.set("link_bits", EVTCHN_FIFO_LINK_BITS).writeBack(c.vcpu, arg, "link_bits");
+      return 0;
+    }
+    case EVTCHNOP_expand_array:
+      return ev.expandArray(read(EVTCHN_EXPAND_ARRAY.l64).big("array_gfn"));
+    case EVTCHNOP_set_priority: {
+      const s = read(EVTCHN_SET_PRIORITY.l64);
+      return ev.setPriority(s.get("port"), s.get("priority"));
+    }
     default:
-      // 11–13 (FIFO: init_control, expand_array, set_priority) land here: -ENOSYS makes
-      // Linux fall back to 2-level, which is all xpvh implements.
       return undefined;
   }
 }

@@ -67,7 +67,7 @@ function poll(xen: Xen, c: HypercallCall, arg: bigint): FamilyResult {
   for (let i = 0; i < nr; i++) {
     const p = ports.getUint32(i * 4, true);
     if (p >= xen.evtchn.maxPorts) return -EINVAL;
-    if (xen.shinfo.isPending(p)) pending = true;
+    if (xen.evtchn.isPending(p)) pending = true;
   }
   if (pending || xen.shinfo.upcallPending(c.vcpu.id)) return 0;
   const timeout = s.big("timeout");

@@ -33,6 +33,7 @@
 #define EINVAL                  22
 #define ENOSYS                  38
 #define ETIME                   62
+#define EOPNOTSUPP              95
 
 /* memory_op: XENMEM_add_to_physmap {u16 domid@0, u16 size@2, u32 space@4,
  * u64 idx@8, u64 gpfn@16} = 24 bytes. */
@@ -69,7 +70,10 @@
 #define EVTCHNOP_bind_ipi       7       /* vcpu@0 port@4 */
 #define EVTCHNOP_bind_vcpu      8       /* port@0 vcpu@4 */
 #define EVTCHNOP_unmask         9       /* port@0 */
-#define EVTCHNOP_init_control   11      /* FIFO: not implemented, -ENOSYS */
+#define EVTCHNOP_reset          10      /* dom@0 */
+#define EVTCHNOP_init_control   11      /* control_gfn@0 (u64) offset@8 vcpu@12 link_bits@16 (OUT) = 24 */
+#define EVTCHNOP_expand_array   12      /* array_gfn@0 (u64) */
+#define EVTCHNOP_set_priority   13      /* port@0 priority@4 */
 #define EVTCHNSTAT_closed       0
 #define EVTCHNSTAT_unbound      1
 #define EVTCHNSTAT_interdomain  2
@@ -79,6 +83,21 @@
 #define VIRQ_CONSOLE            2       /* global: vCPU 0 only */
 #define NR_VIRQS                24
 #define EVTCHN_2L_NR_PORTS      4096    /* 64-bit shared_info layout */
+
+/* The FIFO ABI: event words (one u32 per port, 1024 per array page) and the
+ * per-vCPU control block {u32 ready, u32 _rsvd, u32 head[16]}. */
+#define EVTCHN_FIFO_PENDING     31
+#define EVTCHN_FIFO_MASKED      30
+#define EVTCHN_FIFO_LINKED      29
+#define EVTCHN_FIFO_BUSY        28
+#define EVTCHN_FIFO_LINK_BITS   17
+#define EVTCHN_FIFO_LINK_MASK   0x1FFFF
+#define EVTCHN_FIFO_PRIORITY_DEFAULT 7
+#define EVTCHN_FIFO_PRIORITY_MIN 15
+#define EVTCHN_FIFO_WORDS_PER_PAGE 1024
+#define FIFO_CB_READY           0
+#define FIFO_CB_HEAD            8       /* + 4 * priority */
+#define FIFO_CB_SIZE            72
 
 /* sched_op. sched_poll {u64 ports handle@0, u32 nr_ports@8, u64 timeout@16}. */
 #define SCHEDOP_yield           0
