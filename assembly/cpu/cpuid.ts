@@ -14,9 +14,9 @@ export function setVendorAmd(v: bool): void { vendorAmd = v; }
 @inline const L1_EDX: u32 = (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) |
   (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 17) | (1 << 19) | (1 << 23) | (1 << 24) |
   (1 << 25) | (1 << 26);
-// Leaf 1 ECX: SSE3, SSSE3, CX16, x2APIC, POPCNT, TSC-deadline timer, hypervisor present.
+// Leaf 1 ECX: SSE3, SSSE3, CX16, x2APIC, MOVBE, POPCNT, TSC-deadline timer, hypervisor present.
 // @ts-ignore: decorator
-@inline const L1_ECX: u32 = (1 << 0) | (1 << 9) | (1 << 13) | (1 << 21) | (1 << 23) | (1 << 24) | (1 << 31);
+@inline const L1_ECX: u32 = (1 << 0) | (1 << 9) | (1 << 13) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 31);
 // 0x80000001 EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM. ECX: LAHF/SAHF in 64-bit mode.
 // @ts-ignore: decorator
 @inline const X1_EDX: u32 = (1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29);

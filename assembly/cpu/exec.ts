@@ -699,8 +699,28 @@ function execute(): void {
   }
   if (op < 0x100) { execOneByte(op); return; }
   if (op < 0x200) { execTwoByte(op & 0xff); return; }
+  if (op == 0x2f0 || op == 0x2f1) { movbe(op == 0x2f1); return; }
   materialize();
   sseExec();
+}
+
+/** MOVBE Gv, Mv (0F 38 F0) and MOVBE Mv, Gv (0F 38 F1): a load or store with the
+ * bytes reversed, 16/32/64-bit. Memory operands only; with F3 it is #UD, and
+ * F2 0F 38 F0/F1 is CRC32 (SSE4.2, not implemented: #UD). A 16-bit load keeps
+ * the register's upper bits, a 32-bit one zero-extends (SDM vol. 2, MOVBE). */
+function movbe(toMem: bool): void {
+  if (!dIsMem() || dRep() != 0) { raiseUD(); return; }
+  const size = dOpsize();
+  if (toMem) { writeRM(size, byteSwap(readG(size), size)); return; }
+  const v = readRM(size);
+  if (faulted) return;
+  writeG(size, byteSwap(v, size));
+}
+
+function byteSwap(v: u64, size: i32): u64 {
+  if (size == 8) return bswap<u64>(v);
+  if (size == 4) return bswap<u32>(v as u32) as u64;
+  return (((v & 0xff) << 8) | ((v >> 8) & 0xff));
 }
 
 function execOneByte(op: u32): void {
@@ -1162,6 +1182,7 @@ function execTwoByte(b: u32): void {
       const s = b == 0xb2 ? SS : b == 0xb4 ? FS : GS;
       if (!loadSegment(s, sel)) return;
       writeG(dOpsize(), off);
+      if (s == SS) shadow = true;
       return;
     }
     case 0xb6: case 0xb7: { // MOVZX
@@ -1177,7 +1198,6 @@ function execTwoByte(b: u32): void {
       writeG(dOpsize(), sext(v, sz) & sizeMask(dOpsize()));
       return;
     }
-      if (s == SS) shadow = true;
     case 0xb8: { // POPCNT (F3 prefix)
       if (dRep() != 1) { raiseUD(); return; }
       const v = readRM(dOpsize());

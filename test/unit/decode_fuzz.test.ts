@@ -16,6 +16,7 @@ import {
   randomBatch,
   Rng,
   SLOT_BYTES,
+  toHex,
   type LengthDecoder,
 } from "../../tools/vectors/insn_stream.js";
 
@@ -51,6 +52,34 @@ if (!existsSync(snippetTs) && !existsSync(snippetJs)) {
     assert.type(mod.createLengthDecoder, "function", "src/core/snippet.ts must export createLengthDecoder");
     decode = await mod.createLengthDecoder!();
   });
+  // MOVBE (0F 38 F0/F1): the random streams reach it only a few times, so every
+  // memory shape (mod 0-2 x rm, SIB, disp8/32, RIP-relative) under the size and
+  // address prefixes, REX and a segment override, against iced's lengths.
+  for (const mode of [64, 32] as const) {
+    test(`decode: MOVBE memory forms match iced-x86 (mode ${mode})`, () => {
+      const prefixSets = mode === 64 ? [[], [0x66], [0x67], [0x48], [0x4d], [0x66, 0x49], [0x65, 0x67, 0x4c]] : [[], [0x66], [0x67], [0x26, 0x66, 0x67]];
+      const rng = new Rng(0x30be);
+      const cases: Uint8Array[] = [];
+      for (const pfx of prefixSets)
+        for (const op of [0xf0, 0xf1])
+          for (let mod = 0; mod < 3; mod++)
+            for (let rm = 0; rm < 8; rm++) {
+              const b = new Uint8Array(SLOT_BYTES);
+              for (let i = 0; i < SLOT_BYTES; i++) b[i] = rng.byte();
+              b.set([...pfx, 0x0f, 0x38, op, (mod << 6) | (rng.below(8) << 3) | rm]);
+              cases.push(b);
+            }
+      const batch = new Uint8Array(cases.length * SLOT_BYTES);
+      cases.forEach((c, i) => batch.set(c, i * SLOT_BYTES));
+      const want = icedLengths(batch, mode);
+      cases.forEach((c, i) => {
+        const bytes = c.subarray(0, 15);
+        assert.ok(want[i] > 0, `iced decodes ${toHex(bytes)}`);
+        assert.is(decode!(bytes, mode), want[i], `length of ${toHex(bytes)} (mode ${mode})`);
+      });
+    });
+  }
+
   for (const mode of [64, 32] as const) {
     test(`decode fuzz: instruction lengths match iced-x86 (mode ${mode}, ${SAMPLES[mode]} samples)`, () => {
       const res = compareLengths(decode!, mode, SEED + mode, SAMPLES[mode]);

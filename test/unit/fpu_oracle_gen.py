@@ -391,6 +391,22 @@ for op in ["addsd", "subsd", "mulsd", "divsd", "minsd", "maxsd", "sqrtsd", "cvts
         lines += mx(0x1f80) + ["mov dword ptr [rdi+0x3f8], 0"]
         case("sse-special", f"{op} daz{daz:#x}", lines)
 
+# --- MOVBE (0F 38 F0/F1): byte-reversed loads and stores, 16/32/64-bit, REX
+# registers, unaligned and SIB operands. Its own generator, so the cases above
+# keep their inputs. Only caller-saved registers (the driver calls each case).
+mrnd = random.Random(0x30be)
+lines = []
+for k in range(4): lines += q(0x300 + 8 * k, mrnd.getrandbits(64))
+slot = 0
+for r16, r32, r64 in [("ax", "eax", "rax"), ("r9w", "r9d", "r9"), ("si", "esi", "rsi"), ("r11w", "r11d", "r11")]:
+    for reg in (r16, r32, r64):
+        lines += [f"mov {r64}, {mrnd.getrandbits(64):#x}", f"movbe {reg}, [rdi+{0x300 + mrnd.randrange(24)}]", f"mov [rdi+{slot}], {r64}"]
+        lines += [f"mov {r64}, {mrnd.getrandbits(64):#x}", f"movbe [rdi+{slot + 8 + mrnd.randrange(1, 4)}], {reg}"]
+        slot += 16
+lines += ["mov ecx, 2", f"mov rdx, {mrnd.getrandbits(64):#x}", "movbe edx, [rdi+rcx*4+0x300]", f"mov [rdi+{slot}], rdx",
+          "movbe [rdi+rcx*8+0x340], rdx", "movbe [rdi+rcx*2+0x358], dx"]
+case("movbe", "movbe loads and stores", lines)
+
 # --- compiler output: a freestanding C workload built with gcc -O3 -mssse3
 # (auto-vectorized integer and float loops, double formatting and sorting, long
 # double x87 math), linked into one position-independent blob whose offset 0 is
