@@ -42,8 +42,7 @@
 // bind_vcpu or set_priority) that queue forgets its tail, so a later event there
 // cannot be chained behind a port that now belongs to a different queue.
 
-import type { GuestMemory } from "../core/guest_memory.js";
-import { PAGE_SIZE } from "../core/guest_memory.js";
+import { GuestMemoryError, PAGE_SIZE, type GuestMemory } from "../core/guest_memory.js";
 import {
   EVTCHN_FIFO_BUSY,
   EVTCHN_FIFO_EVENT_WORDS_PER_PAGE,
@@ -166,8 +165,9 @@ export class EvtchnFifo {
     if (gpa < 0) return null;
     try {
       return this.mem.readU32(gpa);
-    } catch {
-      return null; // ballooned out or overlaid since: the guest's problem, as in Xen
+    } catch (e) {
+      if (e instanceof GuestMemoryError) return null; // ballooned out since: the guest's problem
+      throw e;
     }
   }
 
@@ -176,8 +176,8 @@ export class EvtchnFifo {
     if (gpa < 0) return;
     try {
       this.mem.writeU32(gpa, w >>> 0);
-    } catch {
-      // see word()
+    } catch (e) {
+      if (!(e instanceof GuestMemoryError)) throw e; // see word()
     }
   }
 
@@ -243,8 +243,9 @@ export class EvtchnFifo {
       const ready = this.mem.readU32(cb + FIFO_CONTROL_READY);
       if (ready & (1 << q)) return false;
       this.mem.writeU32(cb + FIFO_CONTROL_READY, (ready | (1 << q)) >>> 0);
-    } catch {
-      return false; // the control block's page went away
+    } catch (e) {
+      if (e instanceof GuestMemoryError) return false; // the control block's page went away
+      throw e;
     }
     return this.markUpcall(v);
   }
