@@ -3,7 +3,11 @@
 // A block is a run of instructions from one code page that ends at a control
 // transfer, at an instruction the fast paths do not cover (those may change the
 // mode, paging, anything), at the end of the page, or after BLOCK_MAX
-// instructions. It lives in the arena (BLOCK_ARENA_OFF) as a header slot
+// instructions. A direct jump or call whose target is in the same page does not
+// end it: the block goes on at the target (K_JMP_IN, KS_CALL_IN), so it follows
+// the path the code takes rather than the order of its bytes. Conditional
+// branches do not end it either (a taken one leaves it). It lives in the arena
+// (BLOCK_ARENA_OFF) as a header slot
 // followed by one decode.ts entry per instruction, and is found through a
 // direct-mapped table keyed by the linear address of its first instruction and
 // the code mode (state.ts modeKey, which includes user/supervisor).
@@ -14,9 +18,17 @@
 //   +12 u32 wasm offset of the frame its bytes were checked in
 //   +16 u8  that frame's generation then (CODE_FRAME_OFF)
 //   +17 u8  instruction count
-//   +20 3 x {u32 block, u32 chainEpoch}: the block that followed the last time
-//           its last instruction branched, it ran to its end, and a conditional
-//           branch before the end was taken
+//   +20 u32 block, +24 u32 chainEpoch: the block that followed the last time it
+//           ran to its end without branching; for a block that ends with a call
+//           (which always branches), the block its return went back to
+//
+// Entries are decode.ts's, plus two fields of their own:
+//   +2  u16 (E_NEXT) page offset of the instruction that runs next when this one
+//           does not branch: the following one (its offset may be 4096 or more),
+//           or the target of a jump or call the block goes on through
+//   +32 u32 block, +36 u32 chainEpoch (E_LINK, in the displacement, which near
+//           branches do not have): the block the entry's branch led to the last
+//           time it was taken
 //
 // Staying correct when code changes. A block is used without looking at its
 // bytes only while (a) codeGen is the one it was checked at, (b) the TLB still
@@ -42,6 +54,8 @@ import { endsBlock } from "./fastpath";
 import { codePage, codeOff, refillCodePage, tlbRead } from "./mmu";
 import { faulted, clearFault } from "./fault";
 import { requestCheck } from "./exec";
+import { E_IMM } from "./decode";
+import { K_JMP, K_JMP_IN, KS_CALL, KS_CALL_IN } from "./fastpath";
 
 // @ts-ignore: decorator
 @inline export const B_TAG: u32 = 0;
@@ -55,6 +69,10 @@ import { requestCheck } from "./exec";
 @inline export const B_COUNT: u32 = 17;
 // @ts-ignore: decorator
 @inline export const B_LINK: u32 = 20;
+// @ts-ignore: decorator
+@inline export const E_NEXT: u32 = 2;
+// @ts-ignore: decorator
+@inline export const E_LINK: u32 = 32;
 
 /** Most instructions in one block. */
 // @ts-ignore: decorator
@@ -77,7 +95,7 @@ export function codeGenBump(): void {
   chainBreak();
 }
 
-// Links between blocks (B_LINK) hold while state.ts chainEpoch is the one they
+// Links between blocks (B_LINK, E_LINK) hold while state.ts chainEpoch is the one they
 // were made in. It moves whenever any block may have become stale or its
 // translation may have changed (codeGen, a write to a frame with code, a TLB
 // flush, an emptied arena, CS's base), so a linked block is as good as one
@@ -192,22 +210,38 @@ function build(lin: u64, ip: u64, slot: usize): usize {
   if (off > LAST_START) return 0;
   if (arenaNext + 1 + BLOCK_MAX > BLOCK_ARENA_SLOTS) blockCacheFlush();
   const h = (BLOCK_ARENA_OFF as usize) + ((arenaNext as usize) << 6);
+  // RIP of the page's first byte, and the CS base (the linear address of RIP 0).
+  const rb = ip - (off as u64);
+  const csBase = lin - ip;
   let n: u32 = 0;
   while (n < BLOCK_MAX && off <= LAST_START) {
     const e = h + (((n + 1) as usize) << 6);
-    if (!decodeInto(e, ip + ((off - ((lin as u32) & 0xfff)) as u64), (codeOff as usize) + (off as usize))) break;
+    if (!decodeInto(e, rb + (off as u64), (codeOff as usize) + (off as usize))) break;
     store<u16>(e, off as u16, E_PAGEOFF);
     n++;
     off += load<u8>(e, E_LEN);
-    if (endsBlock(load<u8>(e, E_KIND))) break;
+    store<u16>(e, off as u16, E_NEXT);
+    // (E_LINK starts at 0: near branches have no displacement.)
+    const k = load<u8>(e, E_KIND) as u32;
+    if ((k == K_JMP || (k & ~1) == KS_CALL) && n < BLOCK_MAX) {
+      // Go on at the target when it is in this page.
+      let t = rb + (off as u64) + load<u64>(e, E_IMM);
+      if (!mode64) t &= 0xffffffff;
+      const tl = mode64 ? t : (t + csBase) & 0xffffffff;
+      if ((tl & ~(0xfff as u64)) == (lin & ~(0xfff as u64)) && ((tl as u32) & 0xfff) <= LAST_START) {
+        store<u8>(e, (k == K_JMP ? K_JMP_IN : KS_CALL_IN + (k & 1)) as u8, E_KIND);
+        off = (tl as u32) & 0xfff;
+        store<u16>(e, off as u16, E_NEXT);
+        continue;
+      }
+    }
+    if (endsBlock(k)) break;
   }
   if (n == 0) return 0;
   arenaNext += n + 1;
   store<u64>(h, lin ^ modeKey, B_TAG);
   store<u8>(h, n as u8, B_COUNT);
   store<u64>(h, 0, B_LINK);
-  store<u64>(h, 0, B_LINK + 8);
-  store<u64>(h, 0, B_LINK + 16);
   stamp(h);
   store<u32>(slot, h as u32);
   return h;

@@ -22,7 +22,7 @@ import {
 import {
   decode, initDecodeTable, ins, setIns, computeEa, materialize, eaLinear, linearOf, eaOff,
   dOpcode, dOpsize, dAdsize, dModrm, dRegf, dRmf, dIsMem, dImm, dImm2, dRep, dLock, dRex, dRexW, dSegOvr,
-  E_LEN, E_KIND, E_FLAGS, EF_MEM, EF_LOCK, EF_INVALID,
+  E_LEN, E_KIND, E_FLAGS, E_PAGEOFF, EF_MEM, EF_LOCK, EF_INVALID,
 } from "./decode";
 import {
   alu, incDec, neg, shift, shiftDouble, mulU128, mulS128, mulHi, setMulFlags, divU128, divS128, divRem,
@@ -45,8 +45,8 @@ import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePag
 import { cpuid } from "./cpuid";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
 import { insnCount, addInsn, markEntry, tscNow, setInsnCount } from "./tsc";
-import { execFast, fastStep, endsBlock, SLOW, GO, K_CALL, K_RET } from "./fastpath";
-import { blockHit, blockAt, blockCacheFlush, codeGenBump, B_COUNT, B_LINK, B_TAG } from "./blocks";
+import { execFast, runEntries, entryAt, endsBlock, rasPush, rasPop, SLOW, GO, KS_CALL, KS_RET } from "./fastpath";
+import { blockHit, blockAt, blockCacheFlush, codeGenBump, B_COUNT, B_LINK, E_NEXT, E_LINK } from "./blocks";
 import { outOfFrames } from "../mem/phys";
 import { lapicPendingVector, lapicAccept, lapicTick, lapicCheckAt } from "../apic/lapic";
 import { pendingExit, clearPendingExit } from "../virtio/notify";
@@ -237,13 +237,6 @@ function boundary(): bool {
   }
 }
 
-/** Return-address stack of runBlocks(): call blocks, most recent at rasTop. A
- * hint only (the block it leads to is checked against the return address). */
-// @ts-ignore: decorator
-@inline const RAS_SIZE: u32 = 16;
-const ras: usize = memory.data(RAS_SIZE << 2);
-let rasTop: u32 = 0;
-
 /** The end of the entries runBlocks() may run in the current block. */
 let blockEnd: usize = 0;
 
@@ -258,81 +251,67 @@ let slowIndex: u32 = 0;
  * stays in registers; RIP and the instruction count are written back at the end
  * (nothing reads them meanwhile) and stopAt cannot move. */
 function runBlocks(h: usize, i: u32): bool {
-  let n = load<u8>(h, B_COUNT) as u32;
   let e = h + 64 + ((i as usize) << 6);
-  let r = rip;
+  // The RIP of the block's page (RIP - page offset): the loop keeps no RIP of
+  // its own, an entry's address is rb + its offset (E_PAGEOFF, E_NEXT).
+  let rb = rip - (load<u16>(e, E_PAGEOFF) as u64);
+  let r: u64 = rip;
   // Instructions retired before this block's instruction 0 (its first may be i).
   let base = insnCount - (i as u64);
   // Finding the first block may have asked for a check (a TLB fill): then after one instruction.
   const stop = stopAt > insnCount ? stopAt : insnCount + 1;
   while (true) {
-    // How far this block may run: its entries up to eLim. The loop keeps just e
-    // and r live; RIP wraps to 32 bits on the way out only (a block stays in one
-    // page, so only its end can reach 2^32).
+    // How far this block may run: its entries up to blockEnd.
+    const n = load<u8>(h, B_COUNT) as u32;
     const left = stop - base;
     // (A global: the compiler would rather recompute a local from spilled parts.)
     blockEnd = h + 64 + (((left < (n as u64) ? left as u32 : n) as usize) << 6);
-    let st: u64 = GO;
-    while (true) {
-      const nr = r + (load<u8>(e, E_LEN) as u64);
-      st = fastStep(load<u8>(e, E_KIND), e, nr);
-      if (st != GO) break;
-      r = nr;
-      e += 64;
-      if (e == blockEnd) break;
-    }
-    i = ((e - h) >> 6) as u32 - 1;
-    if (st == SLOW) {
-      setRip(r & ripMask);
-      setInsnCount(base + (i as u64));
+    const st = runEntries(e, blockEnd, rb);
+    e = entryAt;
+    // Instructions of this block before e.
+    const done = ((e - h) >> 6) as u32 - 1;
+    // Where the next block's link is: the block's own (it ran to its end), the
+    // branch entry's, or for a return the one of the call block it returns to.
+    let l: usize = 0;
+    if (st == GO) {
+      base += done as u64;
+      r = (rb + (load<u16>(e - 64, E_NEXT) as u64)) & ripMask;
+      if (base >= stop) break;
+      l = h + B_LINK;
+    } else if (st == SLOW) {
+      setRip((rb + (load<u16>(e, E_PAGEOFF) as u64)) & ripMask);
+      setInsnCount(base + (done as u64));
       slowBlock = h;
-      slowIndex = i;
+      slowIndex = done;
       return true;
-    }
-    // The exit's link: the last instruction branched, the block ran to its end
-    // (+8), or a conditional branch before the end was taken (+16).
-    let link: usize = B_LINK + 8;
-    r &= ripMask;
-    if (st != GO) {
+    } else {
       r = st;
-      link = i + 1 == n ? B_LINK : B_LINK + 16;
-      i++;
+      base += (done + 1) as u64;
+      if (base >= stop) break;
+      const k = load<u8>(e, E_KIND) & ~1;
+      if (k == KS_RET) l = rasPop(r);
+      else if (k == KS_CALL) {
+        // A call that ends its block: the block's own link is its return's.
+        rasPush((rb + (load<u16>(e, E_NEXT) as u64)) & ripMask, h + B_LINK);
+        l = e + E_LINK;
+      } else l = e + E_LINK;
     }
-    base += i as u64;
-    if (base >= stop) break;
-    // On to the next block: the one that followed last time if the link holds,
-    // else one found as it is. The last instruction's branch and the fall-through
-    // have one target each (the links break when CS's base moves); a taken
-    // branch before the end may be one of several, so that link is checked, and
-    // so is a return's: the link of the call block it returns to (its
-    // fall-through: a call block always ends with its call taken), found
-    // through the return-address stack.
-    let l = h + link;
-    let ret = link == B_LINK + 16;
-    if (link == B_LINK) {
-      const k = load<u8>(e, E_KIND);
-      if (k == K_CALL) {
-        rasTop = (rasTop + 1) & (RAS_SIZE - 1);
-        store<u32>(ras + (rasTop << 2), h as u32);
-      } else if (k == K_RET) {
-        const c = load<u32>(ras + (rasTop << 2)) as usize;
-        rasTop = (rasTop - 1) & (RAS_SIZE - 1);
-        if (c != 0) l = c + B_LINK + 8;
-        ret = true;
-      }
-    }
-    let s = load<u32>(l) as usize;
-    if (s == 0 || load<u32>(l, 4) != chainEpoch ||
-        (ret && load<u64>(s, B_TAG) != ((mode64 ? r : (r + segBase(CS)) & 0xffffffff) ^ modeKey))) {
+    // On to the next block: the one the link holds if it is from this chainEpoch
+    // (the target of a link is fixed while it holds; see blocks.ts), else the one
+    // blockHit() finds as it is.
+    let s: usize = 0;
+    if (l != 0 && load<u32>(l, 4) == chainEpoch) s = load<u32>(l) as usize;
+    if (s == 0) {
       s = blockHit(mode64 ? r : (r + segBase(CS)) & 0xffffffff);
       if (s == 0) break;
-      store<u32>(l, s as u32);
-      store<u32>(l, chainEpoch, 4);
+      if (l != 0) {
+        store<u32>(l, s as u32);
+        store<u32>(l, chainEpoch, 4);
+      }
     }
     h = s;
-    n = load<u8>(h, B_COUNT) as u32;
     e = h + 64;
-    i = 0;
+    rb = r - (load<u16>(e, E_PAGEOFF) as u64);
   }
   setRip(r);
   setInsnCount(base);

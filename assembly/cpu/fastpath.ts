@@ -23,8 +23,12 @@ import {
 import { F_CF, F_OF } from "./state";
 import { aluInline, incDecInline, shift, shiftInline, sext } from "./ops/alu";
 import {
-  readMem, writeMem, writableOff, readableOff, readSlow, writeSlow, probeWrite, setStackRef, isCanonical,
+  readMem, writeMem, writableOff, readSlow, writeSlow, probeWrite, setStackRef, isCanonical,
+  tlbEntry, tlbHit, tlbOff, tlbRead, tlbWrite,
 } from "./mmu";
+import { E_NEXT, E_LINK } from "./blocks";
+import { E_KIND, E_PAGEOFF, E_LEN } from "./decode";
+import { modeKey } from "./state";
 
 /** Effective operand size of the fast handler (byte forms: 1). */
 // @ts-ignore: decorator
@@ -65,12 +69,12 @@ import {
 @inline const K_POP_E: u32 = 16; // pop E reg
 // @ts-ignore: decorator
 @inline const K_PUSH_I: u32 = 17; // push imm
+/** jmp rel to a place the block goes on at (blocks.ts): nothing to do */
 // @ts-ignore: decorator
-@inline export const K_CALL: u32 = 18; // call rel (imm = displacement)
+@inline export const K_JMP_IN: u32 = 18;
+// (19 is free: calls and returns are specialized kinds, KS_CALL and KS_RET.)
 // @ts-ignore: decorator
-@inline export const K_RET: u32 = 19; // ret (imm = bytes to release)
-// @ts-ignore: decorator
-@inline const K_JMP: u32 = 20; // jmp rel
+@inline export const K_JMP: u32 = 20; // jmp rel
 // @ts-ignore: decorator
 @inline const K_JCC: u32 = 21; // jcc rel (X = condition)
 // @ts-ignore: decorator
@@ -308,8 +312,11 @@ import {
 
 // Specialized kinds: KS_ALU + (form * 9 + op) * 2 + (size == 8 ? 1 : 0), forms
 // EG GE EI GM MG MI (0-5), op 0-8; KS_MOV + form * 2 + (size == 8), forms EG GM
-// MG EI MI (0-4); KS_PUSH/KS_POP + (size == 8); KS_JCC + cc; KS_SHIFT + op * 2 +
-// (size == 8) for shifts and rotates of a register by an immediate (not RCL/RCR).
+// MG EI MI (0-4); KS_PUSH/KS_POP/KS_PUSHI/KS_CALL/KS_RET + (size == 8); KS_JCC +
+// cc; KS_SHIFT + op * 2 + (size == 8) for shifts and rotates of a register by an
+// immediate (not RCL/RCR). The stack kinds' size says the mode: 4 only outside
+// 64-bit mode, 8 only in it (16-bit forms are K_PUSH_E, K_POP_E, K_PUSH_I or
+// generic).
 // @ts-ignore: decorator
 @inline const KS_ALU: u32 = 64;
 // @ts-ignore: decorator
@@ -318,8 +325,24 @@ import {
 @inline const KS_PUSH: u32 = 190;
 // @ts-ignore: decorator
 @inline const KS_POP: u32 = 192;
+/** call rel (imm = displacement) */
+// @ts-ignore: decorator
+@inline export const KS_CALL: u32 = 194;
+/** ret (imm = bytes to release) */
+// @ts-ignore: decorator
+@inline export const KS_RET: u32 = 196;
+/** The call and ret kinds outside 64-bit mode. */
+// @ts-ignore: decorator
+@inline export const K_CALL: u32 = KS_CALL;
+// @ts-ignore: decorator
+@inline export const K_RET: u32 = KS_RET;
+// @ts-ignore: decorator
+@inline const KS_PUSHI: u32 = 198;
 // @ts-ignore: decorator
 @inline const KS_JCC: u32 = 200;
+/** call rel to a place the block goes on at (blocks.ts), + (size == 8) */
+// @ts-ignore: decorator
+@inline export const KS_CALL_IN: u32 = 216;
 // @ts-ignore: decorator
 @inline const KS_SHIFT: u32 = 220; // + op * 2 + (size == 8), register by imm
 
@@ -508,11 +531,11 @@ export function execFast(kind: u32, e: usize): void {
     }
     case K_PUSH_E: pushE(e, load<u8>(e, E_SIZE) as i32); return;
     case K_POP_E: popE(e, load<u8>(e, E_SIZE) as i32); return;
-    case K_PUSH_I: {
+    case K_PUSH_I: case 198: case 199: {
       pushV(load<u64>(e, E_IMM), load<u8>(e, E_SIZE) as i32);
       return;
     }
-    case K_CALL: {
+    case 194: case 195: case 216: case 217: { // call
       const t = nextRip + load<u64>(e, E_IMM);
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; }
       pushV(nextRip, load<u8>(e, E_SIZE) as i32);
@@ -520,7 +543,7 @@ export function execFast(kind: u32, e: usize): void {
       branchTo(t);
       return;
     }
-    case K_RET: {
+    case 196: case 197: { // ret
       const size = load<u8>(e, E_SIZE) as i32;
       const sp = spGet();
       let t = readMem(stackLin(sp), size);
@@ -530,7 +553,7 @@ export function execFast(kind: u32, e: usize): void {
       setNextRip(t);
       return;
     }
-    case K_JMP: {
+    case K_JMP: case K_JMP_IN: {
       branchTo(nextRip + load<u64>(e, E_IMM));
       return;
     }
@@ -602,7 +625,7 @@ export function execFast(kind: u32, e: usize): void {
 /** Kinds after which a block ends: control transfers and everything generic
  * (which may change the mode, the paging, or anything else). */
 export function endsBlock(kind: u32): bool {
-  return kind == 0 || kind == K_JMP || kind == K_CALL || kind == K_RET;
+  return kind == 0 || kind == K_JMP || (kind >= KS_CALL && kind < KS_CALL + 4);
 }
 
 // ---------------------------------------------------------------------------
@@ -678,8 +701,10 @@ export function endsBlock(kind: u32): bool {
 // @ts-ignore: decorator
 @inline function fAluGM(e: usize, op: i32, size: i32): u64 {
   if (op == 2 || op == 3) return SLOW;
-  const o = readableOff(eaLinF(e), size);
-  if (o < 0) return SLOW;
+  const la = eaLinF(e);
+  const t = tlbEntry(tlbRead, la);
+  if (!tlbHit(t, la, size)) return SLOW;
+  const o = tlbOff(t, la);
   const d = load<u8>(e, E_GOFF) as u32;
   const r = aluNC(op, regGet(d, size), memLoad(o as usize, size), size);
   if (op < 7) regSet(d, size, r);
@@ -691,13 +716,15 @@ export function endsBlock(kind: u32): bool {
   if (op == 2 || op == 3) return SLOW;
   const lin = eaLinF(e);
   if (op >= 7) {
-    const o = readableOff(lin, size);
-    if (o < 0) return SLOW;
+    const t = tlbEntry(tlbRead, lin);
+    if (!tlbHit(t, lin, size)) return SLOW;
+    const o = tlbOff(t, lin);
     aluNC(op, memLoad(o as usize, size), src, size);
     return GO;
   }
-  const o = writableOff(lin, size);
-  if (o < 0) return SLOW;
+  const t = tlbEntry(tlbWrite, lin);
+  if (!tlbHit(t, lin, size)) return SLOW;
+  const o = tlbOff(t, lin);
   const p = o as usize;
   memStore(p, size, aluNC(op, memLoad(p, size), src, size));
   return GO;
@@ -705,38 +732,94 @@ export function endsBlock(kind: u32): bool {
 
 // @ts-ignore: decorator
 @inline function fMovGM(e: usize, size: i32): u64 {
-  const o = readableOff(eaLinF(e), size);
-  if (o < 0) return SLOW;
+  const la = eaLinF(e);
+  const t = tlbEntry(tlbRead, la);
+  if (!tlbHit(t, la, size)) return SLOW;
+  const o = tlbOff(t, la);
   regSet(load<u8>(e, E_GOFF), size, memLoad(o as usize, size));
   return GO;
 }
 
 // @ts-ignore: decorator
 @inline function fMovM(e: usize, size: i32, v: u64): u64 {
-  const o = writableOff(eaLinF(e), size);
-  if (o < 0) return SLOW;
+  const la = eaLinF(e);
+  const t = tlbEntry(tlbWrite, la);
+  if (!tlbHit(t, la, size)) return SLOW;
+  const o = tlbOff(t, la);
   memStore(o as usize, size, v);
   return GO;
 }
 
+/** PUSH of any size in any mode (the 16-bit forms). */
 // @ts-ignore: decorator
-@inline function fPush(v: u64, size: i32): u64 {
+@inline function fPushAny(v: u64, size: i32): u64 {
   const sp = spGet() - (size as u64);
-  const o = writableOff(stackLinF(mode64 ? sp : stack32 ? sp & 0xffffffff : sp & 0xffff), size);
-  if (o < 0) return SLOW;
+  const la = stackLinF(mode64 ? sp : stack32 ? sp & 0xffffffff : sp & 0xffff);
+  const t = tlbEntry(tlbWrite, la);
+  if (!tlbHit(t, la, size)) return SLOW;
+  const o = tlbOff(t, la);
   memStore(o as usize, size, v);
   spSet(sp);
   return GO;
 }
 
 // @ts-ignore: decorator
-@inline function fPop(e: usize, size: i32): u64 {
+@inline function fPopAny(e: usize, size: i32): u64 {
   const sp = spGet();
-  const o = readableOff(stackLinF(sp), size);
-  if (o < 0) return SLOW;
+  const la = stackLinF(sp);
+  const t = tlbEntry(tlbRead, la);
+  if (!tlbHit(t, la, size)) return SLOW;
+  const o = tlbOff(t, la);
   spSet(sp + (size as u64));
   regSet(load<u8>(e, E_EOFF), size, memLoad(o as usize, size)); // POP RSP: the popped value wins
   return GO;
+}
+
+// The stack kinds (size 4: outside 64-bit mode, 32-bit stack; size 8: 64-bit
+// mode). A 16-bit stack (SS.B = 0) takes the slow path.
+
+/** RSP in the register file. */
+// @ts-ignore: decorator
+@inline const RSP_OFF: usize = CPU_OFF + CPU_GPR + (RSP << 3);
+
+/** The linear address of the stack slot at `sp` (a stack kind's size). */
+// @ts-ignore: decorator
+@inline function stackLinK(sp: u64, size: i32): u64 {
+  return size == 8 ? sp : ((sp as u32) + (segBase(SS) as u32)) as u64;
+}
+
+// @ts-ignore: decorator
+@inline function fPush(v: u64, size: i32): u64 {
+  if (size == 4 && !stack32) return SLOW;
+  const sp = size == 8 ? load<u64>(RSP_OFF) - 8 : ((load<u32>(RSP_OFF) - 4) as u64);
+  const lin = stackLinK(sp, size);
+  const t = tlbEntry(tlbWrite, lin);
+  if (!tlbHit(t, lin, size)) return SLOW;
+  const o = tlbOff(t, lin);
+  if (size == 8) store<u64>(o as usize, v);
+  else store<u32>(o as usize, v as u32);
+  store<u64>(RSP_OFF, sp);
+  return GO;
+}
+
+// @ts-ignore: decorator
+@inline function fPop(e: usize, size: i32): u64 {
+  if (size == 4 && !stack32) return SLOW;
+  const sp = size == 8 ? load<u64>(RSP_OFF) : load<u32>(RSP_OFF) as u64;
+  const lin = stackLinK(sp, size);
+  const t = tlbEntry(tlbRead, lin);
+  if (!tlbHit(t, lin, size)) return SLOW;
+  const o = tlbOff(t, lin);
+  const v = size == 8 ? load<u64>(o as usize) : load<u32>(o as usize) as u64;
+  store<u64>(RSP_OFF, size == 8 ? sp + 8 : ((sp as u32) + 4) as u64);
+  regSet(load<u8>(e, E_EOFF), size, v); // POP RSP: the popped value wins
+  return GO;
+}
+
+/** The address of the instruction after block entry `e` (`rb`: see fastStep). */
+// @ts-ignore: decorator
+@inline function nextOf(e: usize, rb: u64): u64 {
+  return rb + (load<u16>(e, E_NEXT) as u64);
 }
 
 /** A taken near branch to `t`: wraps outside 64-bit mode; non-canonical: SLOW (#GP). */
@@ -747,29 +830,76 @@ export function endsBlock(kind: u32): bool {
 }
 
 // @ts-ignore: decorator
-@inline function fCall(e: usize, size: i32, nr: u64): u64 {
+@inline function fCall(e: usize, size: i32, rb: u64): u64 {
+  const nr = nextOf(e, rb);
   const t = nr + load<u64>(e, E_IMM);
-  if (mode64 && !isCanonical(t)) return SLOW;
-  if (fPush(nr, size) == SLOW) return SLOW;
-  return fBranch(t);
+  if (size == 8) {
+    if (!isCanonical(t) || t >= SLOW) return SLOW;
+    if (fPush(nr, 8) == SLOW) return SLOW;
+    return t;
+  }
+  if (fPush(nr, 4) == SLOW) return SLOW;
+  return t & 0xffffffff;
 }
 
 // @ts-ignore: decorator
 @inline function fRet(e: usize, size: i32): u64 {
-  const sp = spGet();
-  const o = readableOff(stackLinF(sp), size);
-  if (o < 0) return SLOW;
-  const t = memLoad(o as usize, size);
-  if (mode64 && (!isCanonical(t) || t >= SLOW)) return SLOW;
-  spSet(sp + (size as u64) + load<u64>(e, E_IMM));
-  return t;
+  if (size == 4 && !stack32) return SLOW;
+  const sp = size == 8 ? load<u64>(RSP_OFF) : load<u32>(RSP_OFF) as u64;
+  const lin = stackLinK(sp, size);
+  const t = tlbEntry(tlbRead, lin);
+  if (!tlbHit(t, lin, size)) return SLOW;
+  const o = tlbOff(t, lin);
+  if (size == 8) {
+    const t = load<u64>(o as usize);
+    if (!isCanonical(t) || t >= SLOW) return SLOW;
+    store<u64>(RSP_OFF, sp + 8 + load<u64>(e, E_IMM));
+    return t;
+  }
+  store<u64>(RSP_OFF, ((sp as u32) + 4 + load<u32>(e, E_IMM)) as u64);
+  return load<u32>(o as usize);
+}
+
+// Return-address stack of the block loop, most recent at rasTop: 16 bytes per
+// call taken inline, u64 the return address ^ modeKey and u32 the address of
+// the link (B_LINK of a block that ends with the call, E_LINK of a call the
+// block goes on through) that holds the block its return went back to. A hint
+// only: a return uses the link when its target is the address recorded.
+// @ts-ignore: decorator
+@inline const RAS_SIZE: u32 = 16;
+const ras: usize = memory.data(RAS_SIZE << 4);
+let rasTop: u32 = 0;
+
+// @ts-ignore: decorator
+@inline export function rasPush(ret: u64, link: usize): void {
+  const t = ras + ((rasTop = (rasTop + 1) & (RAS_SIZE - 1)) << 4);
+  store<u64>(t, ret ^ modeKey);
+  store<u32>(t, link as u32, 8);
+}
+
+/** The link to follow for a return to `r`, or 0. */
+// @ts-ignore: decorator
+@inline export function rasPop(r: u64): usize {
+  const t = ras + (rasTop << 4);
+  rasTop = (rasTop - 1) & (RAS_SIZE - 1);
+  return load<u64>(t) == (r ^ modeKey) ? load<u32>(t, 8) as usize : 0;
+}
+
+/** A call the block goes on through: the push, and the return-address stack. */
+// @ts-ignore: decorator
+@inline function fCallIn(e: usize, size: i32, rb: u64): u64 {
+  let nr = rb + (load<u16>(e, E_PAGEOFF) as u64) + (load<u8>(e, E_LEN) as u64);
+  if (size == 4) nr &= 0xffffffff;
+  if (fPush(nr, size) == SLOW) return SLOW;
+  rasPush(nr, e + E_LINK);
+  return GO;
 }
 
 // @ts-ignore: decorator
-@inline function fJcc(e: usize, cc: i32, nr: u64): u64 {
+@inline function fJcc(e: usize, cc: i32, rb: u64): u64 {
   if (lazyHasCarryIn()) return SLOW;
   if (!condNC(cc)) return GO;
-  return fBranch(nr + load<u64>(e, E_IMM));
+  return fBranch(nextOf(e, rb) + load<u64>(e, E_IMM));
 }
 
 // @ts-ignore: decorator
@@ -836,206 +966,251 @@ export function endsBlock(kind: u32): bool {
   return GO;
 }
 
-/** One instruction of a block from the inline fast paths, or SLOW. `nr` is the
- * address of the next instruction. */
+// The multi-line steps of runEntries(), as functions of their own.
+
 // @ts-ignore: decorator
-@inline export function fastStep(kind: u32, e: usize, nr: u64): u64 {
-  switch (kind) {
-    // BEGIN specialized
-    case 64: return fAluEG(e, 0, 4);
-    case 65: return fAluEG(e, 0, 8);
-    case 66: return fAluEG(e, 1, 4);
-    case 67: return fAluEG(e, 1, 8);
-    case 72: return fAluEG(e, 4, 4);
-    case 73: return fAluEG(e, 4, 8);
-    case 74: return fAluEG(e, 5, 4);
-    case 75: return fAluEG(e, 5, 8);
-    case 76: return fAluEG(e, 6, 4);
-    case 77: return fAluEG(e, 6, 8);
-    case 78: return fAluEG(e, 7, 4);
-    case 79: return fAluEG(e, 7, 8);
-    case 80: return fAluEG(e, 8, 4);
-    case 81: return fAluEG(e, 8, 8);
-    case 82: return fAluGE(e, 0, 4);
-    case 83: return fAluGE(e, 0, 8);
-    case 84: return fAluGE(e, 1, 4);
-    case 85: return fAluGE(e, 1, 8);
-    case 90: return fAluGE(e, 4, 4);
-    case 91: return fAluGE(e, 4, 8);
-    case 92: return fAluGE(e, 5, 4);
-    case 93: return fAluGE(e, 5, 8);
-    case 94: return fAluGE(e, 6, 4);
-    case 95: return fAluGE(e, 6, 8);
-    case 96: return fAluGE(e, 7, 4);
-    case 97: return fAluGE(e, 7, 8);
-    case 98: return fAluGE(e, 8, 4);
-    case 99: return fAluGE(e, 8, 8);
-    case 100: return fAluEI(e, 0, 4);
-    case 101: return fAluEI(e, 0, 8);
-    case 102: return fAluEI(e, 1, 4);
-    case 103: return fAluEI(e, 1, 8);
-    case 108: return fAluEI(e, 4, 4);
-    case 109: return fAluEI(e, 4, 8);
-    case 110: return fAluEI(e, 5, 4);
-    case 111: return fAluEI(e, 5, 8);
-    case 112: return fAluEI(e, 6, 4);
-    case 113: return fAluEI(e, 6, 8);
-    case 114: return fAluEI(e, 7, 4);
-    case 115: return fAluEI(e, 7, 8);
-    case 116: return fAluEI(e, 8, 4);
-    case 117: return fAluEI(e, 8, 8);
-    case 118: return fAluGM(e, 0, 4);
-    case 119: return fAluGM(e, 0, 8);
-    case 120: return fAluGM(e, 1, 4);
-    case 121: return fAluGM(e, 1, 8);
-    case 126: return fAluGM(e, 4, 4);
-    case 127: return fAluGM(e, 4, 8);
-    case 128: return fAluGM(e, 5, 4);
-    case 129: return fAluGM(e, 5, 8);
-    case 130: return fAluGM(e, 6, 4);
-    case 131: return fAluGM(e, 6, 8);
-    case 132: return fAluGM(e, 7, 4);
-    case 133: return fAluGM(e, 7, 8);
-    case 134: return fAluGM(e, 8, 4);
-    case 135: return fAluGM(e, 8, 8);
-    case 136: return fAluM(e, 0, 4, regGet(load<u8>(e, E_GOFF), 4));
-    case 137: return fAluM(e, 0, 8, regGet(load<u8>(e, E_GOFF), 8));
-    case 138: return fAluM(e, 1, 4, regGet(load<u8>(e, E_GOFF), 4));
-    case 139: return fAluM(e, 1, 8, regGet(load<u8>(e, E_GOFF), 8));
-    case 144: return fAluM(e, 4, 4, regGet(load<u8>(e, E_GOFF), 4));
-    case 145: return fAluM(e, 4, 8, regGet(load<u8>(e, E_GOFF), 8));
-    case 146: return fAluM(e, 5, 4, regGet(load<u8>(e, E_GOFF), 4));
-    case 147: return fAluM(e, 5, 8, regGet(load<u8>(e, E_GOFF), 8));
-    case 148: return fAluM(e, 6, 4, regGet(load<u8>(e, E_GOFF), 4));
-    case 149: return fAluM(e, 6, 8, regGet(load<u8>(e, E_GOFF), 8));
-    case 150: return fAluM(e, 7, 4, regGet(load<u8>(e, E_GOFF), 4));
-    case 151: return fAluM(e, 7, 8, regGet(load<u8>(e, E_GOFF), 8));
-    case 152: return fAluM(e, 8, 4, regGet(load<u8>(e, E_GOFF), 4));
-    case 153: return fAluM(e, 8, 8, regGet(load<u8>(e, E_GOFF), 8));
-    case 154: return fAluM(e, 0, 4, load<u64>(e, E_IMM));
-    case 155: return fAluM(e, 0, 8, load<u64>(e, E_IMM));
-    case 156: return fAluM(e, 1, 4, load<u64>(e, E_IMM));
-    case 157: return fAluM(e, 1, 8, load<u64>(e, E_IMM));
-    case 162: return fAluM(e, 4, 4, load<u64>(e, E_IMM));
-    case 163: return fAluM(e, 4, 8, load<u64>(e, E_IMM));
-    case 164: return fAluM(e, 5, 4, load<u64>(e, E_IMM));
-    case 165: return fAluM(e, 5, 8, load<u64>(e, E_IMM));
-    case 166: return fAluM(e, 6, 4, load<u64>(e, E_IMM));
-    case 167: return fAluM(e, 6, 8, load<u64>(e, E_IMM));
-    case 168: return fAluM(e, 7, 4, load<u64>(e, E_IMM));
-    case 169: return fAluM(e, 7, 8, load<u64>(e, E_IMM));
-    case 170: return fAluM(e, 8, 4, load<u64>(e, E_IMM));
-    case 171: return fAluM(e, 8, 8, load<u64>(e, E_IMM));
-    case 180: movEG(e, 4); return GO;
-    case 181: movEG(e, 8); return GO;
-    case 182: return fMovGM(e, 4);
-    case 183: return fMovGM(e, 8);
-    case 184: return fMovM(e, 4, regGet(load<u8>(e, E_GOFF), 4));
-    case 185: return fMovM(e, 8, regGet(load<u8>(e, E_GOFF), 8));
-    case 186: movEI(e, 4); return GO;
-    case 187: movEI(e, 8); return GO;
-    case 188: return fMovM(e, 4, load<u64>(e, E_IMM));
-    case 189: return fMovM(e, 8, load<u64>(e, E_IMM));
-    case 190: return fPush(regGet(load<u8>(e, E_EOFF), 4), 4);
-    case 191: return fPush(regGet(load<u8>(e, E_EOFF), 8), 8);
-    case 192: return fPop(e, 4);
-    case 193: return fPop(e, 8);
-    case 200: return fJcc(e, 0, nr);
-    case 201: return fJcc(e, 1, nr);
-    case 202: return fJcc(e, 2, nr);
-    case 203: return fJcc(e, 3, nr);
-    case 204: return fJcc(e, 4, nr);
-    case 205: return fJcc(e, 5, nr);
-    case 206: return fJcc(e, 6, nr);
-    case 207: return fJcc(e, 7, nr);
-    case 208: return fJcc(e, 8, nr);
-    case 209: return fJcc(e, 9, nr);
-    case 210: return fJcc(e, 10, nr);
-    case 211: return fJcc(e, 11, nr);
-    case 212: return fJcc(e, 12, nr);
-    case 213: return fJcc(e, 13, nr);
-    case 214: return fJcc(e, 14, nr);
-    case 215: return fJcc(e, 15, nr);
-    case 220: return fShift(e, 0, 4);
-    case 221: return fShift(e, 0, 8);
-    case 222: return fShift(e, 1, 4);
-    case 223: return fShift(e, 1, 8);
-    case 228: return fShift(e, 4, 4);
-    case 229: return fShift(e, 4, 8);
-    case 230: return fShift(e, 5, 4);
-    case 231: return fShift(e, 5, 8);
-    case 232: return fShift(e, 6, 4);
-    case 233: return fShift(e, 6, 8);
-    case 234: return fShift(e, 7, 4);
-    case 235: return fShift(e, 7, 8);
-    // END specialized
-    case K_ALU_EG: return fAluEG(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32);
-    case K_ALU_GE: return fAluGE(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32);
-    case K_ALU_EI: return fAluEI(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32);
-    case K_ALU_GM: return fAluGM(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32);
-    case K_ALU_MG: {
-      const size = load<u8>(e, E_SIZE) as i32;
-      return fAluM(e, load<u8>(e, E_X) as i32, size, regGet(load<u8>(e, E_GOFF), size));
-    }
-    case K_ALU_MI: return fAluM(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32, load<u64>(e, E_IMM));
-    case K_MOV_EG: movEG(e, load<u8>(e, E_SIZE) as i32); return GO;
-    case K_MOV_GM: return fMovGM(e, load<u8>(e, E_SIZE) as i32);
-    case K_MOV_MG: {
-      const size = load<u8>(e, E_SIZE) as i32;
-      return fMovM(e, size, regGet(load<u8>(e, E_GOFF), size));
-    }
-    case K_MOV_EI: movEI(e, load<u8>(e, E_SIZE) as i32); return GO;
-    case K_MOV_MI: return fMovM(e, load<u8>(e, E_SIZE) as i32, load<u64>(e, E_IMM));
-    case K_LEA: regSet(load<u8>(e, E_GOFF), load<u8>(e, E_SIZE) as i32, eaOffsetOf(e)); return GO;
-    case K_MOVX_GE: case K_MOVX_GM: {
-      const x = load<u8>(e, E_X) as i32;
-      const ssz = x & 0xf;
-      let v: u64;
-      if (kind == K_MOVX_GE) v = regGet(load<u8>(e, E_EOFF), ssz);
-      else {
-        const o = readableOff(eaLinF(e), ssz);
-        if (o < 0) return SLOW;
-        v = memLoad(o as usize, ssz);
-      }
-      if ((x & 0x10) != 0) v = sext(v, ssz);
-      regSet(load<u8>(e, E_GOFF), load<u8>(e, E_SIZE) as i32, v);
-      return GO;
-    }
-    case K_PUSH_E: {
-      const size = load<u8>(e, E_SIZE) as i32;
-      return fPush(regGet(load<u8>(e, E_EOFF), size), size);
-    }
-    case K_POP_E: return fPop(e, load<u8>(e, E_SIZE) as i32);
-    case K_PUSH_I: return fPush(load<u64>(e, E_IMM), load<u8>(e, E_SIZE) as i32);
-    case K_CALL: return fCall(e, load<u8>(e, E_SIZE) as i32, nr);
-    case K_RET: return fRet(e, load<u8>(e, E_SIZE) as i32);
-    case K_JMP: return fBranch(nr + load<u64>(e, E_IMM));
-    case K_JCC: return fJcc(e, load<u8>(e, E_X) as i32, nr);
-    case K_INCDEC_E: return fIncDec(e, load<u8>(e, E_SIZE) as i32, load<u8>(e, E_X) != 0);
-    case K_SHIFT_EI: return fShift(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32);
-    case K_CMOV_GE: case K_CMOV_GM: {
-      if (lazyHasCarryIn()) return SLOW;
-      const size = load<u8>(e, E_SIZE) as i32;
-      let v: u64;
-      if (kind == K_CMOV_GE) v = regGet(load<u8>(e, E_EOFF), size);
-      else {
-        const o = readableOff(eaLinF(e), size);
-        if (o < 0) return SLOW;
-        v = memLoad(o as usize, size);
-      }
-      const g = load<u8>(e, E_GOFF) as u32;
-      if (condNC(load<u8>(e, E_X) as i32)) regSet(g, size, v);
-      else if (size == 4) regSet(g, 4, regGet(g, 4)); // 32-bit CMOV zero-extends even when not taken
-      return GO;
-    }
-    case K_SETCC_E: {
-      if (lazyHasCarryIn()) return SLOW;
-      store<u8>(CPU_OFF + CPU_GPR + load<u8>(e, E_EOFF), condNC(load<u8>(e, E_X) as i32) ? 1 : 0);
-      return GO;
-    }
-    case K_NOP: return GO;
+@inline function fAluMGAny(e: usize): u64 {
+  const size = load<u8>(e, E_SIZE) as i32;
+  return fAluM(e, load<u8>(e, E_X) as i32, size, regGet(load<u8>(e, E_GOFF), size));
+}
+
+// @ts-ignore: decorator
+@inline function fMovMGAny(e: usize): u64 {
+  const size = load<u8>(e, E_SIZE) as i32;
+  return fMovM(e, size, regGet(load<u8>(e, E_GOFF), size));
+}
+
+// @ts-ignore: decorator
+@inline function fMovX(e: usize, mem: bool): u64 {
+  const x = load<u8>(e, E_X) as i32;
+  const ssz = x & 0xf;
+  let v: u64;
+  if (!mem) v = regGet(load<u8>(e, E_EOFF), ssz);
+  else {
+    const la = eaLinF(e);
+    const t = tlbEntry(tlbRead, la);
+    if (!tlbHit(t, la, ssz)) return SLOW;
+    v = memLoad(tlbOff(t, la), ssz);
   }
-  return SLOW;
+  if ((x & 0x10) != 0) v = sext(v, ssz);
+  regSet(load<u8>(e, E_GOFF), load<u8>(e, E_SIZE) as i32, v);
+  return GO;
+}
+
+// @ts-ignore: decorator
+@inline function fPushEAny(e: usize): u64 {
+  const size = load<u8>(e, E_SIZE) as i32;
+  return fPushAny(regGet(load<u8>(e, E_EOFF), size), size);
+}
+
+// @ts-ignore: decorator
+@inline function fCmov(e: usize, mem: bool): u64 {
+  if (lazyHasCarryIn()) return SLOW;
+  const size = load<u8>(e, E_SIZE) as i32;
+  let v: u64;
+  if (!mem) v = regGet(load<u8>(e, E_EOFF), size);
+  else {
+    const la = eaLinF(e);
+    const t = tlbEntry(tlbRead, la);
+    if (!tlbHit(t, la, size)) return SLOW;
+    v = memLoad(tlbOff(t, la), size);
+  }
+  const g = load<u8>(e, E_GOFF) as u32;
+  if (condNC(load<u8>(e, E_X) as i32)) regSet(g, size, v);
+  else if (size == 4) regSet(g, 4, regGet(g, 4)); // 32-bit CMOV zero-extends even when not taken
+  return GO;
+}
+
+// @ts-ignore: decorator
+@inline function fSetcc(e: usize): u64 {
+  if (lazyHasCarryIn()) return SLOW;
+  store<u8>(CPU_OFF + CPU_GPR + load<u8>(e, E_EOFF), condNC(load<u8>(e, E_X) as i32) ? 1 : 0);
+  return GO;
+}
+
+/** Where runEntries() stopped. */
+export let entryAt: usize = 0;
+
+/** Runs the block entries from `e` to `end` (exclusive) with the inline fast
+ * paths; `rb` is the RIP of the block's page (an entry's address is rb + its
+ * page offset). Returns GO when it reached `end`, SLOW when the entry at
+ * entryAt needs more than the inline paths (nothing changed), else the target
+ * of the branch at entryAt, which was taken. Each step goes on to the next
+ * entry by itself (one test and a jump back, no common tail). */
+// @ts-ignore: decorator
+@inline export function runEntries(e: usize, end: usize, rb: u64): u64 {
+  let st: u64 = GO;
+  while (true) {
+    switch (load<u8>(e, E_KIND) as u32) {
+      case 0: st = SLOW; break;
+      // BEGIN specialized
+      case 64: st = fAluEG(e, 0, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 65: st = fAluEG(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 66: st = fAluEG(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 67: st = fAluEG(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 72: st = fAluEG(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 73: st = fAluEG(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 74: st = fAluEG(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 75: st = fAluEG(e, 5, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 76: st = fAluEG(e, 6, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 77: st = fAluEG(e, 6, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 78: st = fAluEG(e, 7, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 79: st = fAluEG(e, 7, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 80: st = fAluEG(e, 8, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 81: st = fAluEG(e, 8, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 82: st = fAluGE(e, 0, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 83: st = fAluGE(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 84: st = fAluGE(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 85: st = fAluGE(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 90: st = fAluGE(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 91: st = fAluGE(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 92: st = fAluGE(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 93: st = fAluGE(e, 5, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 94: st = fAluGE(e, 6, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 95: st = fAluGE(e, 6, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 96: st = fAluGE(e, 7, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 97: st = fAluGE(e, 7, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 98: st = fAluGE(e, 8, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 99: st = fAluGE(e, 8, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 100: st = fAluEI(e, 0, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 101: st = fAluEI(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 102: st = fAluEI(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 103: st = fAluEI(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 108: st = fAluEI(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 109: st = fAluEI(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 110: st = fAluEI(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 111: st = fAluEI(e, 5, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 112: st = fAluEI(e, 6, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 113: st = fAluEI(e, 6, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 114: st = fAluEI(e, 7, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 115: st = fAluEI(e, 7, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 116: st = fAluEI(e, 8, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 117: st = fAluEI(e, 8, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 118: st = fAluGM(e, 0, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 119: st = fAluGM(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 120: st = fAluGM(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 121: st = fAluGM(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 126: st = fAluGM(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 127: st = fAluGM(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 128: st = fAluGM(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 129: st = fAluGM(e, 5, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 130: st = fAluGM(e, 6, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 131: st = fAluGM(e, 6, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 132: st = fAluGM(e, 7, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 133: st = fAluGM(e, 7, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 134: st = fAluGM(e, 8, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 135: st = fAluGM(e, 8, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 136: st = fAluM(e, 0, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 137: st = fAluM(e, 0, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 138: st = fAluM(e, 1, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 139: st = fAluM(e, 1, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 144: st = fAluM(e, 4, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 145: st = fAluM(e, 4, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 146: st = fAluM(e, 5, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 147: st = fAluM(e, 5, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 148: st = fAluM(e, 6, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 149: st = fAluM(e, 6, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 150: st = fAluM(e, 7, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 151: st = fAluM(e, 7, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 152: st = fAluM(e, 8, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 153: st = fAluM(e, 8, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 154: st = fAluM(e, 0, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 155: st = fAluM(e, 0, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 156: st = fAluM(e, 1, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 157: st = fAluM(e, 1, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 162: st = fAluM(e, 4, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 163: st = fAluM(e, 4, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 164: st = fAluM(e, 5, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 165: st = fAluM(e, 5, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 166: st = fAluM(e, 6, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 167: st = fAluM(e, 6, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 168: st = fAluM(e, 7, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 169: st = fAluM(e, 7, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 170: st = fAluM(e, 8, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 171: st = fAluM(e, 8, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 180: movEG(e, 4); e += 64; if (e != end) continue; st = GO; break;
+      case 181: movEG(e, 8); e += 64; if (e != end) continue; st = GO; break;
+      case 182: st = fMovGM(e, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 183: st = fMovGM(e, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 184: st = fMovM(e, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 185: st = fMovM(e, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 186: movEI(e, 4); e += 64; if (e != end) continue; st = GO; break;
+      case 187: movEI(e, 8); e += 64; if (e != end) continue; st = GO; break;
+      case 188: st = fMovM(e, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 189: st = fMovM(e, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 190: st = fPush(regGet(load<u8>(e, E_EOFF), 4), 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 191: st = fPush(regGet(load<u8>(e, E_EOFF), 8), 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 192: st = fPop(e, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 193: st = fPop(e, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 194: st = fCall(e, 4, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 195: st = fCall(e, 8, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 196: st = fRet(e, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 197: st = fRet(e, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 198: st = fPush(load<u64>(e, E_IMM), 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 199: st = fPush(load<u64>(e, E_IMM), 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 200: st = fJcc(e, 0, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 201: st = fJcc(e, 1, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 202: st = fJcc(e, 2, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 203: st = fJcc(e, 3, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 204: st = fJcc(e, 4, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 205: st = fJcc(e, 5, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 206: st = fJcc(e, 6, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 207: st = fJcc(e, 7, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 208: st = fJcc(e, 8, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 209: st = fJcc(e, 9, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 210: st = fJcc(e, 10, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 211: st = fJcc(e, 11, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 212: st = fJcc(e, 12, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 213: st = fJcc(e, 13, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 214: st = fJcc(e, 14, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 215: st = fJcc(e, 15, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 220: st = fShift(e, 0, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 221: st = fShift(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 222: st = fShift(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 223: st = fShift(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 228: st = fShift(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 229: st = fShift(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 230: st = fShift(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 231: st = fShift(e, 5, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 232: st = fShift(e, 6, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 233: st = fShift(e, 6, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 234: st = fShift(e, 7, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 235: st = fShift(e, 7, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
+      // END specialized
+      case K_ALU_EG: st = fAluEG(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_ALU_GE: st = fAluGE(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_ALU_EI: st = fAluEI(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_ALU_GM: st = fAluGM(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_ALU_MG: st = fAluMGAny(e); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_ALU_MI: st = fAluM(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_MOV_EG: movEG(e, load<u8>(e, E_SIZE) as i32); e += 64; if (e != end) continue; st = GO; break;
+      case K_MOV_GM: st = fMovGM(e, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_MOV_MG: st = fMovMGAny(e); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_MOV_EI: movEI(e, load<u8>(e, E_SIZE) as i32); e += 64; if (e != end) continue; st = GO; break;
+      case K_MOV_MI: st = fMovM(e, load<u8>(e, E_SIZE) as i32, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_LEA: regSet(load<u8>(e, E_GOFF), load<u8>(e, E_SIZE) as i32, eaOffsetOf(e)); e += 64; if (e != end) continue; st = GO; break;
+      case K_MOVX_GE: st = fMovX(e, false); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_MOVX_GM: st = fMovX(e, true); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_PUSH_E: st = fPushEAny(e); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_POP_E: st = fPopAny(e, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_PUSH_I: st = fPushAny(load<u64>(e, E_IMM), load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_JMP: st = fBranch(nextOf(e, rb) + load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_JCC: st = fJcc(e, load<u8>(e, E_X) as i32, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_INCDEC_E: st = fIncDec(e, load<u8>(e, E_SIZE) as i32, load<u8>(e, E_X) != 0); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_SHIFT_EI: st = fShift(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_CMOV_GE: st = fCmov(e, false); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_CMOV_GM: st = fCmov(e, true); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_SETCC_E: st = fSetcc(e); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case K_NOP: e += 64; if (e != end) continue; st = GO; break;
+      case K_JMP_IN: e += 64; if (e != end) continue; st = GO; break;
+      case 216: st = fCallIn(e, 4, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      case 217: st = fCallIn(e, 8, rb); if (st == GO) { e += 64; if (e != end) continue; } break;
+      default: st = SLOW; break;
+    }
+    break;
+  }
+  entryAt = e;
+  return st;
 }
 
 // ---------------------------------------------------------------------------
@@ -1145,12 +1320,12 @@ export function classify(e: usize): u32 {
       case 0xe8:
         if (!mode64 && osz == 2) break;
         size = mode64 ? 8 : osz;
-        k = K_CALL;
+        k = KS_CALL + (mode64 ? 1 : 0);
         break;
       case 0xc2: case 0xc3:
         size = mode64 ? (osz == 2 ? 2 : 8) : osz;
         newImm = op == 0xc2 ? imm & 0xffff : 0;
-        k = K_RET;
+        if (size != 2) k = KS_RET + (mode64 ? 1 : 0);
         break;
       case 0xe9: if (mode64 || osz != 2) k = K_JMP; break;
       case 0xeb: if (mode64 || osz != 2) { k = K_JMP; newImm = sext(imm, 1); } break;
@@ -1199,6 +1374,7 @@ export function classify(e: usize): u32 {
     } else if (k >= K_MOV_EG && k <= K_MOV_MI) k = KS_MOV + (k - K_MOV_EG) * 2 + s8;
     else if (k == K_PUSH_E) k = KS_PUSH + s8;
     else if (k == K_POP_E) k = KS_POP + s8;
+    else if (k == K_PUSH_I) k = KS_PUSHI + s8;
   }
   if (k == K_JCC) k = KS_JCC + x;
   if (k == K_SHIFT_EI && (size == 4 || size == 8) && x != 2 && x != 3) k = KS_SHIFT + x * 2 + (size == 8 ? 1 : 0);

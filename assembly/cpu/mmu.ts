@@ -342,20 +342,41 @@ export function lastMmioGpa(): u64 {
 // ---------------------------------------------------------------------------
 // Linear accessors. Fast path: TLB hit within one page.
 
+// A TLB hit: the entry for lin's page holds that page (and lin + size - 1 is
+// in it too, so the access stays in one page), compared at once: the tag of
+// lin's entry against the page of the access's last byte. The no-exec bit is
+// ignored.
+
+/** The entry of `lin` in the TLB array `arr`. */
+// @ts-ignore: decorator
+@inline export function tlbEntry(arr: usize, lin: u64): usize {
+  return arr + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+}
+
+/** Entry `t` (tlbEntry) maps all of [lin, lin + size). */
+// @ts-ignore: decorator
+@inline export function tlbHit(t: usize, lin: u64, size: i32): bool {
+  return (load<u64>(t) & ~(2 as u64)) == (((lin + ((size - 1) as u64)) & PAGE_MASK) | 1);
+}
+
+/** The wasm offset of `lin` through entry `t` (a hit). */
+// @ts-ignore: decorator
+@inline export function tlbOff(t: usize, lin: u64): usize {
+  return (load<u32>(t, 8) + ((lin as u32) & 0xfff)) as usize;
+}
+
 // @ts-ignore: decorator
 @inline function readHit(lin: u64, size: u32): i64 {
-  const e = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
-  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - size)
-    return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
-  return -1;
+  const e = tlbEntry(tlbRead, lin);
+  if (!tlbHit(e, lin, size as i32)) return -1;
+  return tlbOff(e, lin) as i64;
 }
 
 // @ts-ignore: decorator
 @inline function writeHit(lin: u64, size: u32): i64 {
-  const e = tlbWrite + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
-  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - size)
-    return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
-  return -1;
+  const e = tlbEntry(tlbWrite, lin);
+  if (!tlbHit(e, lin, size as i32)) return -1;
+  return tlbOff(e, lin) as i64;
 }
 
 /** For an access that crosses a page: in long mode every byte must be
@@ -411,9 +432,9 @@ export function writeSlow(lin: u64, size: i32, v: u64): void {
 /** readN() for the fast paths: the TLB hit inline. */
 // @ts-ignore: decorator
 @inline export function readMem(lin: u64, size: i32): u64 {
-  const e = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
-  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - (size as u32)) {
-    const o = (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as usize;
+  const e = tlbEntry(tlbRead, lin);
+  if (tlbHit(e, lin, size)) {
+    const o = tlbOff(e, lin);
     if (size == 4) return load<u32>(o);
     if (size == 8) return load<u64>(o);
     if (size == 1) return load<u8>(o);
@@ -425,9 +446,9 @@ export function writeSlow(lin: u64, size: i32, v: u64): void {
 /** writeN() for the fast paths: the TLB hit inline. */
 // @ts-ignore: decorator
 @inline export function writeMem(lin: u64, size: i32, v: u64): void {
-  const e = tlbWrite + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
-  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - (size as u32)) {
-    const o = (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as usize;
+  const e = tlbEntry(tlbWrite, lin);
+  if (tlbHit(e, lin, size)) {
+    const o = tlbOff(e, lin);
     if (size == 4) store<u32>(o, v as u32);
     else if (size == 8) store<u64>(o, v);
     else if (size == 1) store<u8>(o, v as u8);
@@ -440,20 +461,18 @@ export function writeSlow(lin: u64, size: i32, v: u64): void {
 /** The wasm offset of [lin, lin+size) when it is in the read TLB, else -1. */
 // @ts-ignore: decorator
 @inline export function readableOff(lin: u64, size: i32): i64 {
-  const e = tlbRead + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
-  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - (size as u32))
-    return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
-  return -1;
+  const e = tlbEntry(tlbRead, lin);
+  if (!tlbHit(e, lin, size)) return -1;
+  return tlbOff(e, lin) as i64;
 }
 
 /** The wasm offset of [lin, lin+size) when it is in the write TLB (so also
  * readable), else -1: read-modify-write fast paths. */
 // @ts-ignore: decorator
 @inline export function writableOff(lin: u64, size: i32): i64 {
-  const e = tlbWrite + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
-  if ((load<u64>(e) & ~(2 as u64)) == ((lin & PAGE_MASK) | 1) && ((lin as u32) & 0xfff) <= 4096 - (size as u32))
-    return (load<u32>(e, 8) + ((lin as u32) & 0xfff)) as i64;
-  return -1;
+  const e = tlbEntry(tlbWrite, lin);
+  if (!tlbHit(e, lin, size)) return -1;
+  return tlbOff(e, lin) as i64;
 }
 
 export function read8(lin: u64): u64 {

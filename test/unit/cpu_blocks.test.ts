@@ -1,9 +1,11 @@
 // The decoded-block machinery of the core (assembly/cpu/blocks.ts, fastpath.ts and
 // the block loop in exec.ts) against small hand-assembled 32-bit programs whose
 // results are known: branches that leave a block early to different places,
-// calls and returns from several sites, code rewritten after it ran (and in the
-// block that is running), and REP STOS of every width. Each runs in flat
-// protected mode without paging from 0x100000 until HLT.
+// calls and returns from several sites, blocks that go on through jumps and
+// calls (recursion, a return elsewhere than the call's next instruction, runs
+// cut short by the budget at every point), code rewritten after it ran (and in
+// the block that is running, and at a jump's target), and REP STOS of every
+// width. Each runs in flat protected mode without paging from 0x100000 until HLT.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
@@ -14,7 +16,7 @@ import { packageRoot } from "../../src/platform/node.ts";
 const CODE = 0x100000;
 const DATA = 0x200000;
 
-async function run(code: number[], budget = 1_000_000): Promise<Core> {
+async function load(code: number[]): Promise<Core> {
   const mod = await WebAssembly.compile(readFileSync(packageRoot() + "build/core.wasm"));
   const core = await Core.create(mod, { ramLowBase: 0, ramLowSize: 16 << 20, ramHighBase: 2 ** 32, ramHighSize: 0 });
   core.setCpu64(L.CPU_CR0, 0x11n); // PE ET
@@ -25,9 +27,25 @@ async function run(code: number[], budget = 1_000_000): Promise<Core> {
   core.mem.write(CODE, Uint8Array.from(code));
   core.rip = BigInt(CODE);
   core.ex.stateChanged();
+  return core;
+}
+
+async function run(code: number[], budget = 1_000_000): Promise<Core> {
+  const core = await load(code);
   const reason = core.ex.run(budget);
   assert.is(reason, L.EXIT_DEAD, "the program ends at its HLT");
   return core;
+}
+
+/** Runs the program to its HLT in runs of `budget` instructions. */
+async function runInSteps(code: number[], budget: number): Promise<Core> {
+  const core = await load(code);
+  for (let i = 0; i < 1_000_000; i++) {
+    const reason = core.ex.run(budget);
+    if (reason === L.EXIT_DEAD) return core;
+    assert.is(reason, L.EXIT_BUDGET);
+  }
+  throw new Error("the program did not end");
 }
 
 const rel8 = (from: number, to: number) => (to - (from + 2)) & 0xff;
@@ -96,6 +114,87 @@ test("code rewritten after it ran, and the next instruction of the running block
   const core = await run(c);
   assert.is(core.gpr(2), 0x43n, "the rewritten MOV ran the second time");
   assert.is(core.gpr(3), 0x77n, "a store to the next instruction takes effect");
+});
+
+/** fib(EAX) -> EAX, recursive, saving ECX and EAX on the stack (as bench_call);
+ * main computes fib(12) three times into EDI, then jumps forward over a gap and
+ * back (jumps the block goes on through). */
+function fibProgram(): number[] {
+  const c: number[] = [];
+  const rel32 = (at: number, to: number) => c.splice(at + 1, 4, ...le32((to - (at + 5)) >>> 0));
+  c.push(0x31, 0xff, 0xbe, ...le32(3)); // xor edi,edi; mov esi,3
+  const loop = c.length;
+  c.push(0xb8, ...le32(12)); // mov eax,12
+  const call = c.length; c.push(0xe8, 0, 0, 0, 0);
+  c.push(0x01, 0xc7); // add edi,eax
+  const jf = c.length; c.push(0xeb, 0); // jmp fwd
+  const back = c.length; c.push(0x4e); // dec esi
+  const jnz = c.length; c.push(0x75, rel8(jnz, loop));
+  c.push(0xf4);
+  const fwd = c.length; c[jf + 1] = rel8(jf, fwd);
+  c.push(0x47); // inc edi
+  const jb = c.length; c.push(0xeb, rel8(jb, back));
+  const fib = c.length;
+  c.push(0x83, 0xf8, 0x02); // cmp eax,2
+  const jbl = c.length; c.push(0x72, 0);
+  c.push(0x51, 0x50, 0x48); // push ecx; push eax; dec eax
+  const c1 = c.length; c.push(0xe8, 0, 0, 0, 0);
+  c.push(0x89, 0xc1, 0x58, 0x83, 0xe8, 0x02); // mov ecx,eax; pop eax; sub eax,2
+  const c2 = c.length; c.push(0xe8, 0, 0, 0, 0);
+  c.push(0x01, 0xc8, 0x59); // add eax,ecx; pop ecx
+  const ret = c.length; c.push(0xc3);
+  c[jbl + 1] = rel8(jbl, ret);
+  rel32(call, fib); rel32(c1, fib); rel32(c2, fib);
+  return c;
+}
+
+test("recursive calls the blocks go on through, and the same run cut at every instruction", async () => {
+  const whole = await run(fibProgram());
+  assert.is(whole.gpr(7), 3n * 144n + 3n, "3 x fib(12) + 3");
+  assert.is(whole.gpr(4), 0x80000n, "the stack is balanced");
+  const count = whole.insnCount;
+  for (const budget of [1, 2, 3, 5, 7, 31, 33]) {
+    const stepped = await runInSteps(fibProgram(), budget);
+    assert.is(stepped.gpr(7), whole.gpr(7), `budget ${budget}`);
+    assert.is(stepped.gpr(4), 0x80000n);
+    assert.is(stepped.insnCount, count, `the same instructions with budget ${budget}`);
+  }
+});
+
+test("a return to another place than the call's next instruction", async () => {
+  // f: pop eax; add eax,3; push eax; ret (skips the 3-byte add after the call)
+  // 50 times: call f; add ebx,100 (skipped); inc ebx
+  const c: number[] = [];
+  c.push(0x31, 0xdb, 0xb9, ...le32(50)); // xor ebx,ebx; mov ecx,50
+  const loop = c.length;
+  const call = c.length; c.push(0xe8, 0, 0, 0, 0);
+  c.push(0x83, 0xc3, 0x64); // add ebx,100 (skipped)
+  c.push(0x43, 0x49); // inc ebx; dec ecx
+  const jnz = c.length; c.push(0x75, rel8(jnz, loop));
+  c.push(0xf4);
+  const f = c.length;
+  c.push(0x58, 0x83, 0xc0, 0x03, 0x50, 0xc3);
+  c.splice(call + 1, 4, ...le32((f - (call + 5)) >>> 0));
+  const core = await run(c);
+  assert.is(core.gpr(3), 50n);
+  assert.is(core.gpr(4), 0x80000n);
+});
+
+test("code rewritten at the target of a jump the block goes on through", async () => {
+  // p: jmp t; t: mov eax,1; add edx,eax; cmp edx,1; jne done; mov byte [t+1],0x20; jmp p
+  const c: number[] = [0x31, 0xd2]; // xor edx,edx
+  const p = c.length; c.push(0xeb, 0);
+  c.push(0x90, 0x90); // (skipped)
+  const t = c.length; c[p + 1] = rel8(p, t);
+  c.push(0xb8, ...le32(1));
+  c.push(0x01, 0xc2, 0x83, 0xfa, 0x01); // add edx,eax; cmp edx,1
+  const jne = c.length; c.push(0x75, 0);
+  c.push(0xc6, 0x05, ...le32(CODE + t + 1), 0x20); // mov byte [t+1],0x20
+  const jmp = c.length; c.push(0xeb, rel8(jmp, p));
+  c[jne + 1] = rel8(jne, c.length);
+  c.push(0xf4);
+  const core = await run(c);
+  assert.is(core.gpr(2), 0x21n, "the rewritten MOV at the jump's target ran the second time");
 });
 
 test("REP STOS of bytes, words, dwords with patterns and odd counts", async () => {
