@@ -2,7 +2,7 @@
 import "./imports";
 // layout in layout.ts. Numeric only; 64-bit values travel through the control block.
 import { CTL_OFF, CTL_ARG0, CTL_RET0, CTL_FAULT_VECTOR, CTL_FAULT_CODE } from "./layout";
-import { initCpu, run as runCpu, loadState, signalInterrupt, markHostDirty } from "./cpu/exec";
+import { initCpu, run as runCpu, loadState, signalInterrupt, markHostDirty, vcpuLoaded } from "./cpu/exec";
 import { refreshRamConfig, frameOff } from "./mem/phys";
 import { translate as walk, tlbFlushAll, setAccessPrivilege, selectTlbForCpl, isCanonical } from "./cpu/mmu";
 import { faulted, faultVector, faultCode, clearFault } from "./cpu/fault";
@@ -37,6 +37,15 @@ export function run(budget: i32): u32 {
 export function stateChanged(): void {
   markHostDirty();
   tlbFlushAll();
+}
+
+/** The host put another vCPU's saved pages in CPU_OFF, LAPIC_OFF and XEN_OFF
+ * (and its id in CTL_VCPU_ID): reload the register file, drop the TLB (it held
+ * the other vCPU's translations) and recompute the LAPIC timer. */
+export function vcpuSwitched(): void {
+  vcpuLoaded();
+  tlbFlushAll();
+  lapicStateLoaded();
 }
 
 /** INIT then a start-up IPI with `vector` (0-255): the vCPU whose register file is

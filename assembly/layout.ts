@@ -16,6 +16,10 @@
 // @ts-ignore: decorator
 @inline export const IO_BITMAP_OFF: u32 = 0x6000; // 8 KiB, one bit per I/O port the host handles; other ports read all-ones and drop writes in the core
 // @ts-ignore: decorator
+@inline export const MAIL_OFF: u32 = 0x8000; // interrupts for other vCPUs the core cannot deliver itself (IPIs, MSIs): u32 count, entries from +16 (MAIL_* below)
+// @ts-ignore: decorator
+@inline export const MAIL_MAX: u32 = 0xff; // mailbox entries; a full mailbox drops further messages (the host drains it at every exit)
+// @ts-ignore: decorator
 @inline export const TLB_OFF: u32 = 0x10000; // software TLB: 4 arrays x 4096 entries x 16 B
 // @ts-ignore: decorator
 @inline export const TLB_ENTRIES: u32 = 0x1000; // entries per TLB array (direct mapped by page number)
@@ -150,9 +154,13 @@
 // @ts-ignore: decorator
 @inline export const CTL_LAPIC_DEADLINE: u32 = 0x190; // u64 TSC (CTL_TSC_BASE domain) at which the LAPIC timer interrupts; all-ones = not armed
 // @ts-ignore: decorator
+@inline export const CTL_NR_VCPUS: u32 = 0x198; // u32 vCPUs of the machine; with more than one, IPIs and MSIs for others go to the mailbox
+// @ts-ignore: decorator
+@inline export const CTL_PAUSE_EXITS: u32 = 0x19c; // u32 1 = PAUSE ends the run (EXIT_PAUSE): another vCPU could use the time a spin loop wastes
+// @ts-ignore: decorator
 @inline export const CTL_OVERLAY_TABLE: u32 = 0x200; // overlay table: 256 x {u64 gfn, u32 frame, u32 pad}
 // @ts-ignore: decorator
-@inline export const CTL_OVERLAY_MAX: u32 = 0x100; // overlay entries
+@inline export const CTL_OVERLAY_MAX: u32 = 0xe0; // overlay entries (the table ends at CPU_OFF)
 
 // vCPU register file (CPU_OFF + ...); the host reads it between runs
 // @ts-ignore: decorator
@@ -361,6 +369,26 @@
 @inline export const EXIT_OUT_OF_MEMORY: u32 = 0xa; // no linear frame left to back a guest page
 // @ts-ignore: decorator
 @inline export const EXIT_DEAD: u32 = 0xb; // HLT with interrupts disabled and nothing to wake it
+// @ts-ignore: decorator
+@inline export const EXIT_MAIL: u32 = 0xc; // an IPI or MSI for another vCPU waits in the mailbox (MAIL_OFF)
+// @ts-ignore: decorator
+@inline export const EXIT_PAUSE: u32 = 0xd; // PAUSE with CTL_PAUSE_EXITS set: the vCPU spins, let another run
+
+// mailbox entries (MAIL_OFF + 16 + i * MAIL_ENTRY)
+// @ts-ignore: decorator
+@inline export const MAIL_ENTRY: u32 = 0x10; // bytes per entry
+// @ts-ignore: decorator
+@inline export const MAIL_KIND: u32 = 0x0; // u32 MAIL_ICR or MAIL_MSI
+// @ts-ignore: decorator
+@inline export const MAIL_LO: u32 = 0x4; // u32 ICR low word (vector, delivery mode, destination mode, shorthand) or MSI data
+// @ts-ignore: decorator
+@inline export const MAIL_DEST: u32 = 0x8; // u32 ICR destination (xAPIC: ICR high >> 24; x2APIC: 32 bits) or MSI address low
+// @ts-ignore: decorator
+@inline export const MAIL_FROM: u32 = 0xc; // u32 sender's vCPU id (ICR)
+// @ts-ignore: decorator
+@inline export const MAIL_ICR: u32 = 0x1; // an interprocessor interrupt written to the ICR
+// @ts-ignore: decorator
+@inline export const MAIL_MSI: u32 = 0x2; // a device's message-signalled interrupt
 
 // access kinds for translate()
 // @ts-ignore: decorator

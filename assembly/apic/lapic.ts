@@ -1,7 +1,9 @@
-// Local APIC of vCPU 0 (Intel SDM vol. 3, chapter 11 "Advanced Programmable
-// Interrupt Controller"): the xAPIC register page at 0xFEE00000, the x2APIC MSRs
-// 0x800-0x8FF, the LVT timer (one-shot, periodic, TSC-deadline), self IPIs and MSI
-// delivery. PVH has no IOAPIC or PIC, so this is the only interrupt controller.
+// Local APIC of the running vCPU (Intel SDM vol. 3, chapter 11 "Advanced
+// Programmable Interrupt Controller"): the xAPIC register page at 0xFEE00000, the
+// x2APIC MSRs 0x800-0x8FF, the LVT timer (one-shot, periodic, TSC-deadline), IPIs
+// and MSI delivery. PVH has no IOAPIC or PIC, so this is the only interrupt
+// controller. The host swaps the page with the rest of a vCPU's state; IPIs and
+// MSIs that name another vCPU go to the mailbox (apic/mailbox.ts) for the host.
 //
 // The guest-visible registers live at their xAPIC offsets in the LAPIC_OFF page
 // (so the host can dump them); IRR/ISR/TMR are the architectural 8 x 32-bit
@@ -20,6 +22,8 @@ import {
 import { signalInterrupt } from "../cpu/exec";
 import { tscNow, insnCount } from "../cpu/tsc";
 import { raiseGP } from "../cpu/fault";
+import { mailPost, otherVcpus } from "./mailbox";
+import { MAIL_ICR, MAIL_MSI, CTL_VCPU_ID } from "../layout";
 
 // @ts-ignore: decorator
 @inline export const LAPIC_GPA: u64 = 0xfee00000;
@@ -113,9 +117,9 @@ import { raiseGP } from "../cpu/fault";
 // @ts-ignore: decorator
 @inline const NEVER: u64 = 0xffffffffffffffff;
 
-/** This vCPU's APIC id (vCPU index 0; the MADT says the same). */
+/** This vCPU's APIC id: its Xen vCPU id, as the MADT and CPUID say. */
 // @ts-ignore: decorator
-@inline const APIC_ID: u32 = 0;
+@inline function apicId(): u32 { return load<u32>(CTL_OFF + CTL_VCPU_ID); }
 
 /** insnCount value at which the run loop must call lapicTick (NEVER = no timer). */
 export let lapicCheckAt: u64 = NEVER;
@@ -264,23 +268,26 @@ function deliverMode(mode: u32, vector: u32, level: bool): void {
 function destMatches(dest: u32, logical: bool): bool {
   if (x2apicMode()) {
     if (dest == 0xffffffff) return true;
-    if (!logical) return dest == APIC_ID;
+    if (!logical) return dest == apicId();
     const ldr = x2apicLdr();
     return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff) != 0;
   }
   if (dest == 0xff) return true;
-  if (!logical) return dest == APIC_ID;
+  if (!logical) return dest == apicId();
   const ldr = reg(R_LDR) >> 24;
   if ((reg(R_DFR) >> 28) == 0xf) return (dest & ldr) != 0; // flat model
   return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf) != 0; // cluster model
 }
 
 function x2apicLdr(): u32 {
-  return ((APIC_ID >> 4) << 16) | (1 << (APIC_ID & 0xf));
+  const id = apicId();
+  return ((id >> 4) << 16) | (1 << (id & 0xf));
 }
 
-/** Interrupt command register: IPIs. With one vCPU only the ones that reach this
- * APIC do anything; the delivery-status bit always reads idle. */
+/** Interrupt command register: IPIs. The part that reaches this APIC is
+ * delivered here; with other vCPUs present, whatever may reach them (another
+ * physical id, a logical mask, a broadcast, INIT and STARTUP) goes to the host
+ * through the mailbox. The delivery-status bit always reads idle. */
 function sendIpi(lo: u32, dest: u32): void {
   const vector = lo & 0xff;
   const mode = (lo >> 8) & 7;
@@ -292,19 +299,37 @@ function sendIpi(lo: u32, dest: u32): void {
     return;
   }
   let self = false;
-  if (shorthand == 1 || shorthand == 2) self = true;
-  else if (shorthand == 0) self = destMatches(dest, logical);
+  let others = false;
+  if (shorthand == 1) self = true;
+  else if (shorthand == 2) { self = true; others = true; }
+  else if (shorthand == 3) others = true;
+  else {
+    self = destMatches(dest, logical);
+    others = logical || !self || dest == (x2apicMode() ? 0xffffffff : 0xff);
+    if (self && mode == 1) others = false; // lowest priority: one taker is enough
+  }
+  if (others && otherVcpus()) mailPost(MAIL_ICR, lo, dest);
   if (!self) return;
-  // A level-triggered INIT de-assert carries no interrupt.
-  if (mode == 5) return;
+  // A level-triggered INIT de-assert carries no interrupt; INIT and STARTUP to
+  // oneself do nothing.
+  if (mode == 5 || mode == 6) return;
   deliverMode(mode, vector, level && mode == 0);
 }
 
 /** MSI write (address 0xFEExxxxx, data) from a device: virtio MSI-X. With one
  * vCPU every MSI lands here whatever its destination id, so a guest routing to a
- * CPU it does not have still sees its interrupt. */
+ * CPU it does not have still sees its interrupt; with several, a message for
+ * another APIC goes to the host through the mailbox. */
 export function lapicDeliverMsi(addr: u32, data: u32): void {
   if ((addr >> 20) != 0xfee) return;
+  if (otherVcpus()) {
+    const dest = (addr >> 12) & 0xff;
+    const logical = (addr & 4) != 0;
+    const self = destMatches(dest, logical);
+    const lowest = ((data >> 8) & 7) == 1;
+    if ((logical || !self || dest == 0xff) && !(self && lowest)) mailPost(MAIL_MSI, data, addr);
+    if (!self) return;
+  }
   deliverMode((data >> 8) & 7, data & 0xff, (data & (1 << 15)) != 0 && (data & (1 << 14)) != 0);
 }
 
@@ -398,7 +423,7 @@ export function lapicNextDeadline(): i32 {
 
 function readRegister(off: u32): u32 {
   switch (off) {
-    case R_ID: return x2apicMode() ? APIC_ID : APIC_ID << 24;
+    case R_ID: return x2apicMode() ? apicId() : apicId() << 24;
     case R_VERSION: return VERSION;
     case R_PPR: return ppr();
     case R_APR: case R_RRD: case R_EOI: return 0;
@@ -594,9 +619,9 @@ export function lapicGetTpr(): u32 {
  * (software-disabled). */
 export function lapicReset(): void {
   // IA32_APIC_BASE: 0xFEE00000, enabled, xAPIC mode, bootstrap processor.
-  store<u64>(CPU_OFF + CPU_APIC_BASE, LAPIC_GPA | APIC_BASE_ENABLE | 0x100);
+  store<u64>(CPU_OFF + CPU_APIC_BASE, LAPIC_GPA | APIC_BASE_ENABLE | (apicId() == 0 ? 0x100 : 0));
   memory.fill(LAPIC_OFF, 0, 0x1000);
-  setReg(R_ID, APIC_ID << 24);
+  setReg(R_ID, apicId() << 24);
   setReg(R_VERSION, VERSION);
   setReg(R_DFR, 0xffffffff);
   setReg(R_SVR, 0xff);

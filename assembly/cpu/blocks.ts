@@ -48,9 +48,9 @@
 import {
   BLOCK_ARENA_OFF, BLOCK_ARENA_SLOTS, BLOCK_TABLE_OFF, BLOCK_TABLE_SLOTS, CODE_FRAME_OFF, TLB_OFF, TLB_ENTRIES,
 } from "../layout";
-import { mode64, modeKey, csLimited, chainBreak } from "./state";
+import { mode64, modeKey, chainBreak } from "./state";
 import { E_PAGEOFF, E_LEN, E_KIND, decodeInto, entryMatches } from "./decode";
-import { endsBlock } from "./fastpath";
+import { endsBlock, rasClear } from "./fastpath";
 import { codePage, codeOff, refillCodePage, tlbRead } from "./mmu";
 import { faulted, clearFault } from "./fault";
 import { requestCheck } from "./exec";
@@ -104,6 +104,7 @@ export function codeGenBump(): void {
 /** Empties the table and the arena (the arena is full, or the host reset things). */
 export function blockCacheFlush(): void {
   memory.fill(BLOCK_TABLE_OFF, 0, BLOCK_TABLE_SLOTS << 2);
+  rasClear();
   arenaNext = 0;
   codeGen++;
   chainBreak();
@@ -169,9 +170,6 @@ function armFrame(frame: u32): void {
  * none (a fetch fault, an instruction that straddles the page or is invalid:
  * the caller decodes and runs it on its own). */
 export function blockAt(lin: u64, ip: u64): usize {
-  // A CS limit below 4 GiB (real mode, segmented code) is checked byte by byte
-  // by decode(): no blocks then (none carry this modeKey, so none hit either).
-  if (csLimited) return 0;
   const slot = tableSlot(lin);
   if (!((lin & ~(0xfff as u64)) == codePage || refillCodePage(lin))) {
     clearFault(); // decode() raises it again

@@ -5,11 +5,11 @@ import {
   CTL_MSR_VALUE, CTL_INSN_COUNT, CTL_LAST_RIP, CPU_OFF, CPU_RFLAGS, CPU_HALTED, CPU_SHADOW,
   CPU_NMI_PENDING, CPU_PENDING_EXT, CPU_KERNEL_GS_BASE, CPU_TSC_AUX, CPU_CR0, XEN_OFF,
   EXIT_BUDGET, EXIT_HYPERCALL, EXIT_IO, EXIT_HLT, EXIT_SHUTDOWN, EXIT_WRMSR, EXIT_OUT_OF_MEMORY, EXIT_DEAD,
-  SEG_BASE, IO_BITMAP_OFF, BLOCK_ARENA_OFF,
+  SEG_BASE, IO_BITMAP_OFF, BLOCK_ARENA_OFF, CTL_PAUSE_EXITS, EXIT_PAUSE,
 } from "../layout";
 import {
   rip, nextRip, setRip, setNextRip, cpl, mode64, gpr, setGpr, gpr32, updateMode, saveRipToState,
-  loadRipFromState, segSel, segOff, segBase, segLimit, csLimited, cr0, modeKey, ripMask, chainEpoch,
+  loadRipFromState, segSel, segOff, segBase, cr0, modeKey, ripMask, chainEpoch,
   RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, CS, SS, DS, ES, FS, GS,
   F_CF, F_IF, F_DF, F_IOPL, F_ZF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
 } from "./state";
@@ -136,6 +136,19 @@ function saveState(): void {
 
 /** Reloads the state the host may have edited between runs. */
 export function loadState(): void {
+  loadCpuState();
+  blockCacheFlush(); // the host may have restored memory wholesale (snapshots)
+}
+
+/** Another vCPU's register file is now in CPU_OFF (the host switched vCPUs):
+ * take it up at the next run. Decoded blocks stay: memory did not change, and
+ * the TLB flush that goes with a switch makes blocks re-check their frames. */
+export function vcpuLoaded(): void {
+  loadCpuState();
+  hostDirty = false;
+}
+
+function loadCpuState(): void {
   loadRipFromState();
   setEflags(load<u64>(CPU_OFF + CPU_RFLAGS) as u32);
   halted = load<u32>(CPU_OFF + CPU_HALTED) != 0;
@@ -144,7 +157,7 @@ export function loadState(): void {
   updateMode();
   selectTlbForCpl();
   signalInterrupt();
-  blockCacheFlush(); // the host may have restored memory wholesale (snapshots)
+  ioInReady = false;
 }
 
 function recordExitInsn(): void {
@@ -507,7 +520,6 @@ function grp45(): void {
       const t = readRM(sz);
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the fault is the CALL's
-      if (!nearTargetOk(t & sizeMask(sz))) return;
       push(nextRip, sz);
       if (faulted) return;
       setNextRip(t);
@@ -527,7 +539,6 @@ function grp45(): void {
       const t = readRM(mode64 ? 8 : dOpsize());
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the fault is the JMP's
-      if (!nearTargetOk(t)) return;
       setNextRip(t);
       return;
     }
@@ -546,16 +557,7 @@ function jumpRel(disp: u64): void {
   let t = nextRip + disp;
   if (!mode64) t = dOpsize() == 2 ? t & 0xffff : t & 0xffffffff;
   else if (!isCanonical(t)) { raiseGP(0); return; }
-  if (!nearTargetOk(t)) return;
   setNextRip(t);
-}
-
-/** A near branch beyond CS's limit faults on the branch: #GP(0) (only when
- * csLimited; in 64-bit mode the target is checked for canonicality instead). */
-// @ts-ignore: decorator
-@inline function nearTargetOk(t: u64): bool {
-  if (csLimited && t > (segLimit(CS) as u64)) { raiseGP(0); return false; }
-  return true;
 }
 
 function movSreg(): void {
@@ -828,6 +830,8 @@ function execOneByte(op: u32): void {
     }
     case 0x90: {
       if ((dRex() & 1) != 0) { xchgAx(8); return; } // XCHG r8, rAX
+      // PAUSE in a spin loop: on an SMP machine the vCPU it waits for may need the time.
+      if (dRep() == 1 && load<u32>(CTL_OFF + CTL_PAUSE_EXITS) != 0) setExit(EXIT_PAUSE);
       return; // NOP / PAUSE
     }
     case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
@@ -896,7 +900,6 @@ function execOneByte(op: u32): void {
       const t = peek(sz, 0);
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the RET faults, RSP unchanged
-      if (!nearTargetOk(t)) return;
       setStackPointer(stackPointer() + (sz as u64) + (op == 0xc2 ? dImm() & 0xffff : 0));
       setNextRip(t);
       return;

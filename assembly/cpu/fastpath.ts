@@ -10,10 +10,10 @@
 import { CPU_OFF, CPU_GPR } from "../layout";
 import {
   eaOffsetOf, E_X, E_IMM, E_OPCODE, E_OPSIZE, E_FLAGS, E_REX, E_REGF, E_RMF, E_GOFF, E_EOFF, E_EASEG,
-  EF_MEM, EF_LOCK,
+  EF_MEM, EF_LOCK, E_REP,
 } from "./decode";
 import {
-  mode64, stack32, nextRip, setNextRip, segBase, segChecks, RSP, SS, FS,
+  mode64, stack32, nextRip, setNextRip, segBase, RSP, SS, FS,
 } from "./state";
 import { faulted, raiseGP } from "./fault";
 import {
@@ -877,6 +877,14 @@ let rasTop: u32 = 0;
   store<u32>(t, link as u32, 8);
 }
 
+/** Forgets every entry: their links point into the block arena, which
+ * blockCacheFlush() is about to reuse (a stale link written through would land
+ * in the middle of a new block). */
+export function rasClear(): void {
+  memory.fill(ras, 0, RAS_SIZE << 4);
+  rasTop = 0;
+}
+
 /** The link to follow for a return to `r`, or 0. */
 // @ts-ignore: decorator
 @inline export function rasPop(r: u64): usize {
@@ -1350,7 +1358,8 @@ export function classify(e: usize): u32 {
       case 0xd2: case 0xd3:
         if (!mem) { x = regf & 7; k = K_SHIFT_ECL; }
         break;
-      case 0x90: if (rex == 0 || (rex & 1) == 0) k = K_NOP; break;
+      // PAUSE (F3 90) stays generic: it may end the run (EXIT_PAUSE) on an SMP machine.
+      case 0x90: if ((rex == 0 || (rex & 1) == 0) && load<u8>(e, E_REP) != 1) k = K_NOP; break;
       case 0x11f: k = K_NOP; break;
       default:
         if (op >= 0x70 && op < 0x80) {
@@ -1366,14 +1375,6 @@ export function classify(e: usize): u32 {
     }
   }
   if (k == 0) return 0;
-  // Through a segment whose limit must be checked (state.ts segChecks, part of
-  // the blocks' modeKey): the generic path, which checks every access.
-  const checks = segChecks;
-  if (checks != 0) {
-    const stackKind = k == K_PUSH_E || k == K_POP_E || k == K_PUSH_I || k == K_CALL || k == K_RET;
-    if ((stackKind && ((checks >> (SS as u32)) & 1) != 0) ||
-        (mem && k != K_LEA && ((checks >> (load<u8>(e, E_EASEG) as u32)) & 1) != 0)) return 0;
-  }
   if (size == 4 || size == 8) {
     const s8: u32 = size == 8 ? 1 : 0;
     if (k >= K_ALU_EG && k <= K_ALU_MI) {

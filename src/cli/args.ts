@@ -482,7 +482,9 @@ class ArgParser {
             throw new ConfigError(`xpvh: ${option} ${key}=${value}: xpvh always emulates Xen; give a version such as 0x40011 (4.17)`);
           if (apply) this.xenVersion = v;
         } else if (key === "xen-gnttab-max-frames") {
-          const v = parseUintIn(option, key, value, 1, 4096);
+          // Each grant frame the guest maps is an overlay page (CTL_OVERLAY_MAX in all,
+          // a few of them taken by shared_info, the console and xenstore).
+          const v = parseUintIn(option, key, value, 1, 192);
           if (apply) this.gnttabMaxFrames = v;
         } else if (key === "xen-evtchn-max-pirq") {
           const v = parseUintIn(option, key, value, 0, 0xffff);

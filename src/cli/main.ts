@@ -35,11 +35,6 @@ async function main(argv: string[]): Promise<number> {
   for (const w of parsed.warnings) process.stderr.write(w.endsWith("\n") ? w : w + "\n");
   const config = parsed.config;
   config.nodefaults = parsed.nodefaults;
-  if (config.smp > 1) {
-    // Secondary vCPUs are not scheduled yet: the guest is told of one CPU only.
-    process.stderr.write(`xpvh: warning: -smp ${config.smp}: only 1 vCPU runs so far; the guest sees 1 CPU\n`);
-    config.smp = 1;
-  }
   if (parsed.defaultKernel) {
     config.kernel = readFile(packageRoot() + config.kernelName);
   }

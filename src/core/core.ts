@@ -14,6 +14,10 @@ export interface CoreExports {
   flushTlb(): void;
   interruptPending(): void;
   decodeLength(): number;
+  vcpuSwitched(): void;
+  resetLapic(): void;
+  injectVector(vector: number): void;
+  deliverMsi(addr: number, data: number): void;
   [name: string]: unknown;
 }
 
@@ -205,6 +209,14 @@ export class Core implements PageSource {
 
   /** Makes port I/O to `port` exit to the host; unclaimed ports are empty
    * (reads all-ones, writes dropped) and never leave the core. */
+  /** The state after INIT and a STARTUP IPI with `vector`: real mode at
+   * CS = vector << 8, IP = 0 (an application processor's first instruction). */
+  startupIpi(vector: number): void {
+    const f = this.ex.resetToSipi as ((v: number) => void) | undefined;
+    if (!f) throw new InternalError("this core cannot start a vCPU in real mode");
+    f(vector & 0xff);
+  }
+
   claimPort(port: number): void {
     this.bytes[L.IO_BITMAP_OFF + (port >> 3)] |= 1 << (port & 7);
   }

@@ -8,6 +8,8 @@ export const XEN_OFF = 0x4000; // Xen-facing latches the core consults (upcall v
 export const EXC_RING_OFF = 0x5000; // ring of the last exceptions the core delivered (diagnostics), 4 KiB
 export const EXC_RING_ENTRIES = 0x40; // entries of 32 B: u32 vector, u32 error code, u64 rip, u64 cr2, u64 instruction count; u32 total count at EXC_RING_OFF + 0x800
 export const IO_BITMAP_OFF = 0x6000; // 8 KiB, one bit per I/O port the host handles; other ports read all-ones and drop writes in the core
+export const MAIL_OFF = 0x8000; // interrupts for other vCPUs the core cannot deliver itself (IPIs, MSIs): u32 count, entries from +16 (MAIL_* below)
+export const MAIL_MAX = 0xff; // mailbox entries; a full mailbox drops further messages (the host drains it at every exit)
 export const TLB_OFF = 0x10000; // software TLB: 4 arrays x 4096 entries x 16 B
 export const TLB_ENTRIES = 0x1000; // entries per TLB array (direct mapped by page number)
 export const TLB_LOG_OFF = 0x50000; // indices of filled TLB slots, so a flush touches only those
@@ -76,8 +78,10 @@ export const CTL_NOTIFY_QUEUE = 0x184; // u32 its queue index
 export const CTL_VQ_SEGS = 0x188; // u32 segments in the chain the last virtqPop() returned (at VQ_CHAIN_OFF)
 export const CTL_VQ_ERROR = 0x18c; // u32 VQERR_* of the last virtqueue call that failed
 export const CTL_LAPIC_DEADLINE = 0x190; // u64 TSC (CTL_TSC_BASE domain) at which the LAPIC timer interrupts; all-ones = not armed
+export const CTL_NR_VCPUS = 0x198; // u32 vCPUs of the machine; with more than one, IPIs and MSIs for others go to the mailbox
+export const CTL_PAUSE_EXITS = 0x19c; // u32 1 = PAUSE ends the run (EXIT_PAUSE): another vCPU could use the time a spin loop wastes
 export const CTL_OVERLAY_TABLE = 0x200; // overlay table: 256 x {u64 gfn, u32 frame, u32 pad}
-export const CTL_OVERLAY_MAX = 0x100; // overlay entries
+export const CTL_OVERLAY_MAX = 0xe0; // overlay entries (the table ends at CPU_OFF)
 
 // vCPU register file (CPU_OFF + ...); the host reads it between runs
 export const CPU_GPR = 0x0; // 16 x u64, SDM order rax rcx rdx rbx rsp rbp rsi rdi r8..r15
@@ -186,6 +190,17 @@ export const EXIT_WRMSR = 0x8; // WRMSR to a host-owned MSR (the hypercall page)
 export const EXIT_VIRTIO_NOTIFY = 0x9; // a virtqueue was kicked
 export const EXIT_OUT_OF_MEMORY = 0xa; // no linear frame left to back a guest page
 export const EXIT_DEAD = 0xb; // HLT with interrupts disabled and nothing to wake it
+export const EXIT_MAIL = 0xc; // an IPI or MSI for another vCPU waits in the mailbox (MAIL_OFF)
+export const EXIT_PAUSE = 0xd; // PAUSE with CTL_PAUSE_EXITS set: the vCPU spins, let another run
+
+// mailbox entries (MAIL_OFF + 16 + i * MAIL_ENTRY)
+export const MAIL_ENTRY = 0x10; // bytes per entry
+export const MAIL_KIND = 0x0; // u32 MAIL_ICR or MAIL_MSI
+export const MAIL_LO = 0x4; // u32 ICR low word (vector, delivery mode, destination mode, shorthand) or MSI data
+export const MAIL_DEST = 0x8; // u32 ICR destination (xAPIC: ICR high >> 24; x2APIC: 32 bits) or MSI address low
+export const MAIL_FROM = 0xc; // u32 sender's vCPU id (ICR)
+export const MAIL_ICR = 0x1; // an interprocessor interrupt written to the ICR
+export const MAIL_MSI = 0x2; // a device's message-signalled interrupt
 
 // access kinds for translate()
 export const ACC_READ = 0x0;

@@ -20,9 +20,14 @@ import type { Platform } from "../platform/platform.js";
 import { Devices, type DeviceBackends } from "../devices/devices.js";
 import { lapicDeadline } from "../devices/lapic.js";
 import { XenPvDevices } from "../xen/backends/pv_devices.js";
+import { Vcpus, type VcpuState } from "./vcpus.js";
+import { RUNSTATE_blocked, RUNSTATE_offline, RUNSTATE_runnable, RUNSTATE_running } from "../xen/abi/vcpu.js";
 
 /** Instructions per run slice when nothing is due sooner (~1-2 ms of guest time). */
 const SLICE = 250_000;
+/** The same with several vCPUs taking turns: short enough that an IPI's target
+ * runs soon (spin loops give their turn away at PAUSE anyway). */
+const SMP_SLICE = 50_000;
 /** Let the host event loop run at least this often (ms). */
 const YIELD_MS = 15;
 
@@ -38,6 +43,7 @@ export class Machine {
   readonly clock: GuestClock;
   private image: ElfImage;
   private xen!: XenGlue;
+  readonly vcpus: Vcpus;
   private devices!: Devices;
   private pv: XenPvDevices | null = null;
   private sinks: ConsoleSink[] = [];
@@ -54,6 +60,14 @@ export class Machine {
     this.image = image;
     this.clock = new GuestClock(platform, config.virtualClock);
     this.tracer = new Tracer(core, new Set(config.trace ?? []), (line) => this.log(line));
+    this.vcpus = new Vcpus(core, config.smp, {
+      wake: () => platform.wake(),
+      tsc: () => this.clock.now(),
+      stillBlocked: (v) => this.xen.blocked(v),
+      switchedOut: (v) => this.xen.xen.setRunstate(v, runstateOf(this.vcpus.state(v))),
+      switchedIn: (v) => this.xen.xen.setRunstate(v, RUNSTATE_running),
+      startup: (vector) => this.core.startupIpi(vector),
+    });
   }
 
   /** Builds the machine and loads the guest; bad configuration throws ConfigError. */
@@ -171,8 +185,9 @@ export class Machine {
     c.setCtl32(L.CTL_VIRTUAL_CLOCK, this.config.virtualClock ? 1 : 0);
     // The ports the host answers; every other port is empty (the core handles it).
     for (const port of [0xe9, 0x12, RESET_REG_PORT, SLEEP_CONTROL_PORT, SLEEP_STATUS_PORT]) c.claimPort(port);
+    this.vcpus.powerOn();
     const loaded = loadPvh(c.mem, this.config, this.image);
-    this.xen = new XenGlue(this, loaded.memmap, (b) => this.emit(b), (kind, code) => this.onShutdown(kind, code));
+    this.xen = new XenGlue(this, this.vcpus, loaded.memmap, (b) => this.emit(b), (kind, code) => this.onShutdown(kind, code));
     if (!this.pv) {
       this.pv = new XenPvDevices(this.xen.xen, this.config, this.devices.pvOpeners(this.config), () => this.platform.wake(), {
         log: (m) => this.log(m),
@@ -218,11 +233,26 @@ export class Machine {
         }
         this.devices.poll();
         this.pv!.poll();
+        this.vcpus.drainMail(); // MSIs the backends just signalled
+        const v = this.vcpus.pick();
+        if (v === null) {
+          // Every vCPU waits (HLT, SCHEDOP_block, not started): sleep to the next timer or host event.
+          if (this.vcpus.allStopped()) {
+            this.finish("dead", `xpvh: every vCPU halted with interrupts disabled (last at ${this.where()}); nothing can wake them`, this.dump());
+            break;
+          }
+          await this.idle(this.nextDeadline());
+          continue;
+        }
+        this.vcpus.switchTo(v);
+        const smp = this.vcpus.count > 1;
+        if (smp) c.setCtl32(L.CTL_PAUSE_EXITS, this.vcpus.othersRunnable(v) ? 1 : 0);
         const deadline = this.nextDeadline();
         const start = this.clock.sliceStart(c.insnCount);
         c.setCtl64(L.CTL_TSC_BASE, start);
-        let budget = SLICE;
-        if (deadline !== null) budget = Math.max(1, Math.min(SLICE, deadline - start));
+        const slice = smp ? SMP_SLICE : SLICE;
+        let budget = slice;
+        if (deadline !== null) budget = Math.max(1, Math.min(slice, deadline - start));
         const before = c.insnCount;
         let reason = c.ex.run(budget);
         // Hypercalls that complete at once continue the same slice without a trip
@@ -251,6 +281,7 @@ export class Machine {
         this.stats.exits++;
         this.stats.byReason[reason & 15]++;
         if (this.tracer.has("int")) for (const line of this.tracer.newExceptions()) this.log(line);
+        this.vcpus.drainMail();
         await this.handleExit(reason);
         this.xen.poll(this.clock.now());
         const now = this.platform.now();
@@ -278,12 +309,14 @@ export class Machine {
     switch (reason) {
       case L.EXIT_BUDGET:
         return;
-      case L.EXIT_HYPERCALL: {
-        // Already dispatched by the slice loop (hypercallQuick); only a block remains.
-        // A pause or a reset ends the wait early; the guest sees a spurious wakeup.
-        while (!this.result && !this.pendingReboot && !this.pausedFlag && this.xen.blocked()) await this.idle(this.xen.blockDeadline());
+      case L.EXIT_HYPERCALL:
+        // Already dispatched by the slice loop (hypercallQuick); only a block remains:
+        // the vCPU waits until an event or its timeout (pick() asks blocked()).
+        if (this.xen.blocked(this.vcpus.current)) this.vcpus.setState(this.vcpus.current, "blocked");
         return;
-      }
+      case L.EXIT_PAUSE:
+      case L.EXIT_MAIL:
+        return; // the turn ends; the mailbox is already drained
       case L.EXIT_IO:
         this.portIo();
         return;
@@ -294,10 +327,12 @@ export class Machine {
         return;
       }
       case L.EXIT_HLT:
-        await this.idle(this.nextDeadline());
+        this.vcpus.setState(this.vcpus.current, "halted");
         return;
       case L.EXIT_DEAD:
-        this.finish("dead", `xpvh: guest halted with interrupts disabled at ${this.where()}; nothing can wake it`, this.dump());
+        if (this.vcpus.count === 1)
+          this.finish("dead", `xpvh: guest halted with interrupts disabled at ${this.where()}; nothing can wake it`, this.dump());
+        else this.vcpus.setState(this.vcpus.current, "dead"); // an NMI or INIT may still come
         return;
       case L.EXIT_SHUTDOWN:
         this.finish("triple-fault", `xpvh: triple fault at ${this.where()}`, this.dump());
@@ -313,14 +348,15 @@ export class Machine {
     }
   }
 
-  /** HLT with interrupts enabled: wait for the next timer or host event. */
+  /** No vCPU can run: wait for the next timer or host event. */
   private async idle(deadline: number | null): Promise<void> {
-    if (this.xen.eventPending() || this.stopRequested) return;
-    const timer = this.nextDeadline();
-    if (timer !== null && (deadline === null || timer < deadline)) deadline = timer;
+    if (this.stopRequested) return;
+    const b = this.xen.blockDeadline();
+    if (b !== null && (deadline === null || b < deadline)) deadline = b;
     if (this.config.virtualClock) {
       if (deadline !== null) {
         this.clock.skipTo(deadline);
+        this.xen.poll(this.clock.now());
         return;
       }
     }
@@ -361,17 +397,18 @@ export class Machine {
     c.setCtl32(L.CTL_POOL_NEXT, start);
     c.setCtl32(L.CTL_OVERLAY_COUNT, 0);
     c.ex.flushTlb();
+    this.xen.unblockAll();
     this.devices.reset();
     this.boot();
   }
 
-  /** The earliest timer (Xen or LAPIC) in guest TSC ticks, or null. */
+  /** The earliest timer (Xen, or any vCPU's LAPIC) in guest TSC ticks, or null. */
   private nextDeadline(): number | null {
-    const x = this.xen.nextDeadline();
-    const a = lapicDeadline(this.core);
-    if (x === null) return a;
-    if (a === null) return x;
-    return Math.min(x, a);
+    let best: number | null = null;
+    for (const d of [this.xen.nextDeadline(), lapicDeadline(this.core), this.vcpus.waitingDeadline()]) {
+      if (d !== null && (best === null || d < best)) best = d;
+    }
+    return best;
   }
 
   /** "rip=0x... (symbol+off)". */
@@ -400,6 +437,13 @@ export class Machine {
     if (t) lines.push(t);
     return lines.join("\n");
   }
+}
+
+/** The Xen runstate of a vCPU that leaves the core. */
+function runstateOf(s: VcpuState): number {
+  if (s === "runnable") return RUNSTATE_runnable;
+  if (s === "halted" || s === "blocked") return RUNSTATE_blocked;
+  return RUNSTATE_offline;
 }
 
 export { GuestMemoryError };

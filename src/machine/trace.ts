@@ -30,6 +30,8 @@ export class Tracer {
   private readonly num = new Float64Array(RING * 4);
   private readonly ripLo = new Uint32Array(RING);
   private readonly ripHi = new Uint32Array(RING);
+  /** The vCPU in the core at each record (named on SMP machines). */
+  private readonly cpu = new Uint8Array(RING);
   private readonly live: boolean;
   private n = 0;
   private excSeen = 0;
@@ -57,6 +59,7 @@ export class Tracer {
     num[o + 2] = c;
     num[o + 3] = d;
     this.ripLo[i] = this.core.view.getUint32(L.CPU_OFF + L.CPU_RIP, true);
+    this.cpu[i] = this.core.ctl32(L.CTL_VCPU_ID);
     this.ripHi[i] = this.core.view.getUint32(L.CPU_OFF + L.CPU_RIP + 4, true);
     if (this.live && (kind === 1 ? this.categories.has("exits") : this.categories.has("hcall"))) this.out(this.format(i));
   }
@@ -74,7 +77,8 @@ export class Tracer {
 
   private format(i: number): string {
     const [a, b, c, d] = this.num.subarray(i * 4, i * 4 + 4);
-    const at = `rip=${((BigInt(this.ripHi[i]) << 32n) | BigInt(this.ripLo[i])).toString(16)}`;
+    const cpu = this.core.ctl32(L.CTL_NR_VCPUS) > 1 ? ` cpu=${this.cpu[i]}` : "";
+    const at = `rip=${((BigInt(this.ripHi[i]) << 32n) | BigInt(this.ripLo[i])).toString(16)}${cpu}`;
     if (this.kind[i] === 2) return `hcall ${HCALL_NAMES[a] ?? a}(${b}, 0x${b.toString(16)}, 0x${c.toString(16)}) = ${d} ${at}`;
     const name = EXIT_NAMES[a] ?? `exit ${a}`;
     if (a === L.EXIT_IO) return `exit io ${c ? "out" : "in"} port 0x${b.toString(16)} data 0x${d.toString(16)} ${at}`;
@@ -86,7 +90,9 @@ export class Tracer {
     const total = this.core.view.getUint32(L.EXC_RING_OFF + 0x800, true);
     const lines: string[] = [];
     const from = Math.max(this.excSeen, total - L.EXC_RING_ENTRIES);
-    for (let k = from; k < total; k++) lines.push(this.exception(k % L.EXC_RING_ENTRIES));
+    // Read after every run: the vCPU in the core took them (named on SMP machines).
+    const cpu = this.core.ctl32(L.CTL_NR_VCPUS) > 1 ? ` cpu=${this.core.ctl32(L.CTL_VCPU_ID)}` : "";
+    for (let k = from; k < total; k++) lines.push(this.exception(k % L.EXC_RING_ENTRIES) + cpu);
     this.excSeen = total;
     return lines;
   }

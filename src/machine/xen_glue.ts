@@ -10,41 +10,46 @@ import type { HypercallOutcome } from "../xen/hypercall.js";
 import type { ExitKind } from "./exit.js";
 import type { Machine } from "./machine.js";
 import { TSC_KHZ } from "./clock.js";
+import type { Vcpus } from "./vcpus.js";
+import { loadHvmContext } from "./hvm_context.js";
+import { EEXIST, EINVAL } from "../xen/errno.js";
 
 const XEN_VERSION_HCALL = 17; // __HYPERVISOR_xen_version, with XENVER_version (0)
 const EVENT_CHANNEL_OP_HCALL = 32; // __HYPERVISOR_event_channel_op, with EVTCHNOP_send (4)
 const EVTCHNOP_SEND = 4;
 
-// Offsets in the core's XEN_OFF page (see assembly/cpu/exec.ts).
-const XEN_CALLBACK_VECTOR = 0;
-const XEN_VCPU_INFO_OFF = 8;
-
+/** A vCPU as the Xen layer sees it. Register and guest-virtual accesses go to the
+ * core when this vCPU is the one in it (always so for its own hypercalls), and
+ * otherwise briefly switch it in (its own page tables). */
 class CoreVcpu implements XenVcpu {
-  readonly id = 0;
-  constructor(private readonly core: Core, private readonly wake: () => void) {}
+  constructor(
+    readonly id: number,
+    private readonly core: Core,
+    private readonly vcpus: Vcpus,
+  ) {}
+  private on<T>(f: () => T): T {
+    return this.vcpus.with(this.id, f);
+  }
   longMode(): boolean {
-    return this.core.longMode();
+    return this.on(() => this.core.longMode());
   }
   cpl(): number {
-    return this.core.cpl();
+    return this.on(() => this.core.cpl());
   }
   reg(i: number): bigint {
-    return this.core.gpr(i);
+    return this.on(() => this.core.gpr(i));
   }
   setReg(i: number, v: bigint): void {
-    this.core.setGpr(i, v);
+    this.on(() => this.core.setGpr(i, v));
   }
   readVirt(gva: bigint, len: number): Uint8Array {
-    return this.core.readVirt(gva, len);
+    return this.on(() => this.core.readVirt(gva, len));
   }
   writeVirt(gva: bigint, data: Uint8Array): void {
-    this.core.writeVirt(gva, data);
+    this.on(() => this.core.writeVirt(gva, data));
   }
   injectVector(vector: number): void {
-    const inject = this.core.ex.injectVector as ((v: number) => void) | undefined;
-    if (inject) inject(vector);
-    else this.core.setCpu32(L.CPU_PENDING_EXT, vector);
-    this.kick();
+    this.vcpus.fixed(this.id, vector);
   }
   setCallbackVector(vector: number, vcpuInfoGpa: number): void {
     const c = this.core;
@@ -53,26 +58,25 @@ class CoreVcpu implements XenVcpu {
       const base = c.pageOffset(Math.floor(vcpuInfoGpa / PAGE_SIZE));
       if (base >= 0) off = base + (vcpuInfoGpa % PAGE_SIZE);
     }
-    c.view.setUint32(L.XEN_OFF + XEN_CALLBACK_VECTOR, off ? vector : 0, true);
-    c.view.setUint32(L.XEN_OFF + XEN_VCPU_INFO_OFF, off, true);
-    this.kick();
+    this.vcpus.setCallbackLatch(this.id, off ? vector : 0, off);
   }
   kick(): void {
-    this.core.ex.interruptPending();
-    this.wake();
+    this.vcpus.kick(this.id);
   }
 }
 
 export class XenGlue {
   readonly xen: Xen;
-  readonly vcpu: CoreVcpu;
+  private readonly vcpuList: CoreVcpu[];
   private readonly pageOff = new Map<string, number>();
   private readonly pageGfn = new Map<string, number>();
   private readonly core: Core;
-  private blockedUntil: bigint | null | undefined = undefined;
+  /** Per vCPU: the end of its SCHEDOP_block/poll (null = no timeout), or undefined when not blocked. */
+  private readonly blockedUntil: (bigint | null | undefined)[];
 
   constructor(
     private readonly machine: Machine,
+    private readonly vcpus: Vcpus,
     memmap: MemmapEntry[],
     consoleWrite: (b: Uint8Array) => void,
     shutdown: (kind: ExitKind, code: number) => void,
@@ -80,7 +84,8 @@ export class XenGlue {
     const core = machine.core;
     this.core = core;
     const cfg = machine.config;
-    this.vcpu = new CoreVcpu(core, () => machine.platform.wake());
+    this.vcpuList = Array.from({ length: vcpus.count }, (_, i) => new CoreVcpu(i, core, vcpus));
+    this.blockedUntil = this.vcpuList.map(() => undefined);
     const clock: XenClock = {
       // The guest's own TSC, also in the middle of a run slice (hypercalls on the fast path).
       tsc: () => BigInt(machine.clock.guestTsc(core.insnCount)),
@@ -96,13 +101,29 @@ export class XenGlue {
       overlay: (gfn, kind, idx) => this.overlay(gfn, kind, idx),
       shutdown: (reason: ShutdownReason, code: number) => shutdown(reason, code),
       consoleWrite,
+      vcpus: {
+        initialise: (v, ctx) => {
+          // As Xen: a vCPU is initialised once (VCPUOP_down keeps its registers).
+          if (vcpus.state(v) !== "offline" || vcpus.initialised(v)) return -EEXIST;
+          const rc = vcpus.with(v, () => loadHvmContext(core, ctx));
+          if (rc === 0) vcpus.markInitialised(v);
+          return rc;
+        },
+        up: (v) => (vcpus.up(v) ? 0 : -EINVAL),
+        down: (v) => {
+          vcpus.down(v);
+          if (vcpus.allStopped()) shutdown("poweroff", 0);
+          return 0;
+        },
+        isUp: (v) => vcpus.state(v) !== "offline",
+      },
       log: (kind, message) => {
         if (kind === "info" || machine.tracer.has(kind === "unimplemented" ? "unimp" : "guest_errors")) machine.log(message);
       },
     };
     this.xen = new Xen({
       mem: core.mem,
-      vcpus: [this.vcpu],
+      vcpus: this.vcpuList,
       config: {
         xenVersion: cfg.xenVersion,
         domid: cfg.domid,
@@ -130,9 +151,14 @@ export class XenGlue {
     this.pageGfn.set(key, gfn);
   }
 
+  /** The vCPU in the core. */
+  private get vcpu(): CoreVcpu {
+    return this.vcpuList[this.vcpus.current];
+  }
+
   hypercall(): HypercallOutcome {
     const out = this.xen.hypercall(this.vcpu);
-    if ("block" in out) this.blockedUntil = out.untilNs;
+    if ("block" in out) this.blockedUntil[this.vcpus.current] = out.untilNs;
     return out;
   }
 
@@ -157,7 +183,8 @@ export class XenGlue {
     const a1 = c.gpr32(long ? 6 : 1);
     const out = this.hypercall();
     this.machine.tracer.hypercall(nr, a0, a1, "result" in out ? Number(BigInt.asIntN(64, out.result)) : 0);
-    return "result" in out && !out.yield;
+    // A vCPU that took itself down (VCPUOP_down) or blocked does not continue.
+    return "result" in out && !out.yield && this.vcpus.state(this.vcpus.current) === "runnable";
   }
 
   /** EVTCHNOP_send from a 64-bit guest at CPL 0, the other call KVM answers in the
@@ -189,32 +216,41 @@ export class XenGlue {
     return this.machine.config.xenVersion;
   }
 
-  /** A SCHEDOP_block/poll is in progress: the vCPU must not run until an event or the timeout. */
-  blocked(): boolean {
-    if (this.blockedUntil === undefined) return false;
+  /** vCPU v is in a SCHEDOP_block/poll that has not ended: no event, no timeout yet. */
+  blocked(v: number): boolean {
+    const until = this.blockedUntil[v];
+    if (until === undefined) return false;
     // Fire the timers that are due: with the virtual clock the idle wait only skips
     // time forward to the deadline, and the timer's event is what ends the block.
     this.xen.poll();
-    if (this.eventPending() || (this.blockedUntil !== null && this.xen.nowNs() >= this.blockedUntil)) {
-      this.blockedUntil = undefined;
+    if (this.eventPending(v) || (until !== null && this.xen.nowNs() >= until)) {
+      this.blockedUntil[v] = undefined;
       return false;
     }
     return true;
   }
 
+  /** The earliest end of a block with a timeout, as a guest TSC value, or null. */
   blockDeadline(): number | null {
-    if (this.blockedUntil === undefined || this.blockedUntil === null) return null;
+    let best: bigint | null = null;
+    for (const u of this.blockedUntil) if (u !== undefined && u !== null && (best === null || u < best)) best = u;
+    if (best === null) return null;
     // System time to guest TSC, as in nextDeadline().
-    return Number(this.blockedUntil - this.xen.nowNs()) + this.machine.clock.guestTsc(this.core.insnCount);
+    return Number(best - this.xen.nowNs()) + this.machine.clock.guestTsc(this.core.insnCount);
+  }
+
+  /** Forget the blocks (a reboot). */
+  unblockAll(): void {
+    this.blockedUntil.fill(undefined);
   }
 
   hypercallPageWritten(): boolean {
     return this.xen.writeHypercallPage(this.vcpu, this.core.ctl64(L.CTL_MSR_VALUE));
   }
 
-  /** An event is waiting for vCPU 0 (its upcall_pending flag). */
-  eventPending(): boolean {
-    return this.xen.shinfo.upcallPending(0);
+  /** An event is waiting for vCPU v (its upcall_pending flag). */
+  eventPending(v: number): boolean {
+    return this.xen.shinfo.upcallPending(v);
   }
 
   /** The earliest Xen timer deadline as a guest TSC value (the run loop's clock).

@@ -4,6 +4,8 @@
 // The integrator implements XenVcpu over core.wasm's register file and MMU, and
 // XenCallbacks over the run loop; tests implement both over a FlatPageSource.
 
+import type { HvmVcpuContext } from "./abi/vcpu.js";
+
 /** One vCPU as the hypervisor sees it. */
 export interface XenVcpu {
   /** Xen vCPU id (== MADT ACPI id; APIC id is 2 × id). */
@@ -31,6 +33,18 @@ export interface XenVcpu {
   setCallbackVector(vector: number, vcpuInfoGpa: number): void;
   /** Wake the vCPU from HLT or a blocking hypercall (SCHEDOP_block / poll). */
   kick(): void;
+}
+
+/** What VCPUOP_initialise/up/down/is_up need from the machine. Results are Xen
+ * errnos (0 or negative). */
+export interface VcpuControl {
+  /** Load `ctx` into vCPU v, which must be down (-EEXIST otherwise); -EINVAL for a bad context. */
+  initialise(v: number, ctx: HvmVcpuContext): number;
+  /** Start vCPU v; -EINVAL if it was never initialised. Up already: 0. */
+  up(v: number): number;
+  /** Stop vCPU v (the last one up: the domain powers off). */
+  down(v: number): number;
+  isUp(v: number): boolean;
 }
 
 /** Host-owned 4 KiB pages that the guest sees only through add_to_physmap or fixed PFNs. */
@@ -77,6 +91,9 @@ export interface XenCallbacks {
   populateRam?(gfn: number, pages: number): boolean;
   /** XENMEM_decrease_reservation: the guest gave these frames back. Default: ignored. */
   releaseRam?(gfn: number, pages: number): void;
+  /** Secondary vCPU bring-up (VCPUOP_initialise/up/down/is_up). Absent: those ops
+   * answer -ENOSYS (a machine that starts APs only through INIT/STARTUP). */
+  vcpus?: VcpuControl;
   /** Diagnostics: "unimplemented" (once per hypercall/op), "guest_error" (rate-limited). */
   log?(kind: "unimplemented" | "guest_error" | "info", message: string): void;
 }

@@ -86,6 +86,26 @@ test("xen.fifo_events=0: Linux stays on the 2-level event-channel ABI and works 
   }
 });
 
+test("-smp 2: Linux starts its second CPU (INIT/STARTUP, real-mode trampoline), runs on both, and powers off", async () => {
+  const { vmlinux, initramfs } = guestPaths();
+  const s = new Session(["-smp", "2", "-m", "256", "-kernel", vmlinux, "-initrd", initramfs, "-append", "console=hvc0"]);
+  try {
+    await s.expect("# ", 180_000);
+    assert.match(await s.run("dmesg | grep 'smp: Brought up'"), "smp: Brought up 1 node, 2 CPUs");
+    assert.match(await s.run("nproc"), /^2\r?$/m);
+    // Work pinned to CPU 1 runs there (field 39 of /proc/self/stat: the CPU it last ran on).
+    assert.match(await s.run("taskset -c 1 cut -d' ' -f39 /proc/self/stat"), /^1\r?$/m);
+    // Each CPU takes its own Xen timer interrupts and IPIs through event channels.
+    const irqs = await s.run("grep -E 'timer1|resched1' /proc/interrupts");
+    assert.match(irqs, /xen-percpu\s+-virq\s+timer1/);
+    assert.match(irqs, /xen-percpu\s+-ipi\s+resched1/);
+    s.type("poweroff\n");
+    assert.is(await s.exit(60_000), 0, s.stderr);
+  } finally {
+    s.kill();
+  }
+});
+
 test("the same image as a Xen PV disk (xvda, xen-blkfront) and a virtio disk (vda)", async () => {
   const { vmlinux, initramfs } = guestPaths();
   const dir = mkdtempSync(join(tmpdir(), "xpvh-linux-"));

@@ -72,3 +72,71 @@ export const VCPU_RUNSTATE_INFO = defineStruct(
   48,
   44,
 );
+
+/** vcpu_hvm_context.mode (xen/include/public/hvm/hvm_vcpu.h). */
+export const VCPU_HVM_MODE_32B = 0;
+export const VCPU_HVM_MODE_64B = 1;
+/** sizeof(vcpu_hvm_context): mode, pad, then the larger member of the register union. */
+export const VCPU_HVM_CONTEXT_SIZE = 128;
+
+/** One segment of a 32-bit vcpu_hvm_context: `ar` in the compressed form of the
+ * header (bits 0-7 type/S/DPL/P, bits 8-11 AVL/L/D/G). */
+export interface HvmSegment {
+  base: number;
+  limit: number;
+  ar: number;
+}
+
+/** VCPUOP_initialise's argument for HVM/PVH vCPUs, decoded. The 32-bit form has
+ * explicit segments; the 64-bit one starts in flat 64-bit mode. */
+export interface HvmVcpuContext {
+  mode: number;
+  /** rax rcx rdx rbx rsp rbp rsi rdi: the SDM order, as the struct keeps them. */
+  gprs: bigint[];
+  rip: bigint;
+  rflags: bigint;
+  cr0: bigint;
+  cr3: bigint;
+  cr4: bigint;
+  efer: bigint;
+  /** 32-bit mode: cs ds ss es tr. */
+  segments?: { cs: HvmSegment; ds: HvmSegment; ss: HvmSegment; es: HvmSegment; tr: HvmSegment };
+}
+
+/** Decodes a vcpu_hvm_context (the same bytes in both hypercall ABIs); null for an unknown mode. */
+export function decodeHvmVcpuContext(b: Uint8Array): HvmVcpuContext | null {
+  const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const mode = d.getUint32(0, true);
+  const R = 8; // the register union
+  if (mode === VCPU_HVM_MODE_64B) {
+    const q = (i: number) => d.getBigUint64(R + i * 8, true);
+    return {
+      mode,
+      gprs: [0, 1, 2, 3, 4, 5, 6, 7].map(q),
+      rip: q(8),
+      rflags: q(9),
+      cr0: q(10),
+      cr3: q(11),
+      cr4: q(12),
+      efer: q(13),
+    };
+  }
+  if (mode !== VCPU_HVM_MODE_32B) return null;
+  const w = (i: number) => BigInt(d.getUint32(R + i * 4, true));
+  const seg = (i: number): HvmSegment => ({
+    base: d.getUint32(R + 64 + i * 4, true),
+    limit: d.getUint32(R + 84 + i * 4, true),
+    ar: d.getUint16(R + 104 + i * 2, true),
+  });
+  return {
+    mode,
+    gprs: [0, 1, 2, 3, 4, 5, 6, 7].map(w),
+    rip: w(8),
+    rflags: w(9),
+    cr0: w(10),
+    cr3: w(11),
+    cr4: w(12),
+    efer: d.getBigUint64(R + 56, true),
+    segments: { cs: seg(0), ds: seg(1), ss: seg(2), es: seg(3), tr: seg(4) },
+  };
+}

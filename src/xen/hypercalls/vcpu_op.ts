@@ -1,14 +1,20 @@
 // vcpu_op (24): `(cmd, vcpuid, arg)` (reference §3; xen/include/public/vcpu.h).
-// vCPU bring-up (initialise/up/down/is_up) is left to LAPIC INIT/SIPI, which is how
-// PVH Linux starts APs; those ops answer -ENOSYS like QEMU.
+// vCPU bring-up (initialise/up/down/is_up) goes to the machine (XenCallbacks.vcpus);
+// PVH Linux starts its APs with LAPIC INIT/STARTUP instead, other guests use these.
 
 import type { FamilyResult, HypercallCall } from "../hypercall.js";
 import type { Xen } from "../xen.js";
-import { EINVAL, ENOENT, ENXIO } from "../errno.js";
+import { EINVAL, ENOENT, ENOSYS, ENXIO } from "../errno.js";
 import { GuestStruct } from "../abi/struct.js";
 import { VCPU_INFO_SIZE } from "../abi/shared_info.js";
 import {
+  VCPUOP_down,
   VCPUOP_get_physid,
+  VCPUOP_initialise,
+  VCPUOP_is_up,
+  VCPUOP_up,
+  VCPU_HVM_CONTEXT_SIZE,
+  decodeHvmVcpuContext,
   VCPUOP_get_runstate_info,
   VCPUOP_register_runstate_memory_area,
   VCPUOP_register_vcpu_info,
@@ -34,7 +40,20 @@ export function vcpuOp(xen: Xen, c: HypercallCall): FamilyResult {
   if (target >= BigInt(xen.vcpus.length)) return -ENOENT;
   const v = Number(target);
   const self = v === c.vcpu.id;
+  const control = xen.callbacks.vcpus;
   switch (cmd) {
+    case VCPUOP_initialise: {
+      if (!control) return -ENOSYS;
+      const ctx = decodeHvmVcpuContext(c.vcpu.readVirt(arg, VCPU_HVM_CONTEXT_SIZE));
+      if (!ctx) return -EINVAL;
+      return control.initialise(v, ctx);
+    }
+    case VCPUOP_up:
+      return control ? control.up(v) : -ENOSYS;
+    case VCPUOP_down:
+      return control ? control.down(v) : -ENOSYS;
+    case VCPUOP_is_up:
+      return control ? (control.isUp(v) ? 1 : 0) : -ENOSYS;
     case VCPUOP_get_runstate_info:
       c.vcpu.writeVirt(arg, xen.runstate.encode(v, c.long));
       return 0;
