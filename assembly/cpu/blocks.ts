@@ -48,7 +48,7 @@
 import {
   BLOCK_ARENA_OFF, BLOCK_ARENA_SLOTS, BLOCK_TABLE_OFF, BLOCK_TABLE_SLOTS, CODE_FRAME_OFF, TLB_OFF, TLB_ENTRIES,
 } from "../layout";
-import { mode64, modeKey, chainBreak } from "./state";
+import { mode64, modeKey, csLimited, chainBreak } from "./state";
 import { E_PAGEOFF, E_LEN, E_KIND, decodeInto, entryMatches } from "./decode";
 import { endsBlock, rasClear } from "./fastpath";
 import { codePage, codeOff, refillCodePage, tlbRead } from "./mmu";
@@ -170,6 +170,9 @@ function armFrame(frame: u32): void {
  * none (a fetch fault, an instruction that straddles the page or is invalid:
  * the caller decodes and runs it on its own). */
 export function blockAt(lin: u64, ip: u64): usize {
+  // A CS limit below 4 GiB (real mode, segmented code) is checked byte by byte
+  // by decode(): no blocks then (none carry this modeKey, so none hit either).
+  if (csLimited) return 0;
   const slot = tableSlot(lin);
   if (!((lin & ~(0xfff as u64)) == codePage || refillCodePage(lin))) {
     clearFault(); // decode() raises it again

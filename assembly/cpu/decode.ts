@@ -32,10 +32,10 @@
 //           (AH..BH without REX), +62 u8 the same for the r/m register operand
 //   +63 u8  the fast handler's operand size (fastpath.ts)
 import {
-  rip, mode64, codeDefault32, gpr, segBase, ES, CS, SS, DS, FS, GS,
+  rip, mode64, codeDefault32, gpr, segBase, segLimit, segChecks, csLimited, ES, CS, SS, DS, FS, GS,
 } from "./state";
 import { faulted, raiseGP, clearFault } from "./fault";
-import { fetchByte, setStackRef } from "./mmu";
+import { fetchByte, setStackRef, setAccessSegment } from "./mmu";
 import { CPU_OFF, CPU_GPR } from "../layout";
 import { classify } from "./fastpath";
 
@@ -332,6 +332,8 @@ let decodeIp: u64 = 0;
   const n = insnLen++;
   if (fast) return load<u8>(fetchPtr + n);
   if (n >= 15) return 0;
+  // A byte beyond CS's limit is #GP(0) (csLimited: blocks are not used then).
+  if (csLimited && decodeIp + (n as u64) > (segLimit(CS) as u64)) { raiseGP(0); return 0; }
   return fetchByte(fetchStart + (n as u64));
 }
 
@@ -638,6 +640,7 @@ export function eaLinear(): u64 {
     if (eaSeg >= FS) return eaOff + segBase(eaSeg);
     return eaOff;
   }
+  if (((segChecks >> (eaSeg as u32)) & 1) != 0) setAccessSegment(eaSeg); // the accesses check its limit
   return (eaOff + segBase(eaSeg)) & 0xffffffff;
 }
 
@@ -645,6 +648,7 @@ export function eaLinear(): u64 {
 export function linearOf(seg: i32, off: u64): u64 {
   setStackRef(seg == SS);
   if (mode64) return seg >= FS ? off + segBase(seg) : off;
+  if (((segChecks >> (seg as u32)) & 1) != 0) setAccessSegment(seg);
   return (off + segBase(seg)) & 0xffffffff;
 }
 

@@ -9,7 +9,7 @@ import {
 } from "../layout";
 import {
   rip, nextRip, setRip, setNextRip, cpl, mode64, gpr, setGpr, gpr32, updateMode, saveRipToState,
-  loadRipFromState, segSel, segOff, segBase, cr0, modeKey, ripMask, chainEpoch,
+  loadRipFromState, segSel, segOff, segBase, segLimit, csLimited, cr0, modeKey, ripMask, chainEpoch,
   RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, CS, SS, DS, ES, FS, GS,
   F_CF, F_IF, F_DF, F_IOPL, F_ZF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
 } from "./state";
@@ -520,6 +520,7 @@ function grp45(): void {
       const t = readRM(sz);
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the fault is the CALL's
+      if (!nearTargetOk(t & sizeMask(sz))) return;
       push(nextRip, sz);
       if (faulted) return;
       setNextRip(t);
@@ -539,6 +540,7 @@ function grp45(): void {
       const t = readRM(mode64 ? 8 : dOpsize());
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the fault is the JMP's
+      if (!nearTargetOk(t)) return;
       setNextRip(t);
       return;
     }
@@ -557,7 +559,16 @@ function jumpRel(disp: u64): void {
   let t = nextRip + disp;
   if (!mode64) t = dOpsize() == 2 ? t & 0xffff : t & 0xffffffff;
   else if (!isCanonical(t)) { raiseGP(0); return; }
+  if (!nearTargetOk(t)) return;
   setNextRip(t);
+}
+
+/** A near branch beyond CS's limit faults on the branch: #GP(0) (only when
+ * csLimited; in 64-bit mode the target is checked for canonicality instead). */
+// @ts-ignore: decorator
+@inline function nearTargetOk(t: u64): bool {
+  if (csLimited && t > (segLimit(CS) as u64)) { raiseGP(0); return false; }
+  return true;
 }
 
 function movSreg(): void {
@@ -900,6 +911,7 @@ function execOneByte(op: u32): void {
       const t = peek(sz, 0);
       if (faulted) return;
       if (mode64 && !isCanonical(t)) { raiseGP(0); return; } // the RET faults, RSP unchanged
+      if (!nearTargetOk(t)) return;
       setStackPointer(stackPointer() + (sz as u64) + (op == 0xc2 ? dImm() & 0xffff : 0));
       setNextRip(t);
       return;

@@ -13,7 +13,7 @@ import {
   EF_MEM, EF_LOCK, E_REP,
 } from "./decode";
 import {
-  mode64, stack32, nextRip, setNextRip, segBase, RSP, SS, FS,
+  mode64, stack32, nextRip, setNextRip, segBase, segChecks, RSP, SS, FS,
 } from "./state";
 import { faulted, raiseGP } from "./fault";
 import {
@@ -1375,6 +1375,14 @@ export function classify(e: usize): u32 {
     }
   }
   if (k == 0) return 0;
+  // Through a segment whose limit must be checked (state.ts segChecks, part of
+  // the blocks' modeKey): the generic path, which checks every access.
+  const checks = segChecks;
+  if (checks != 0) {
+    const stackKind = k == K_PUSH_E || k == K_POP_E || k == K_PUSH_I || k == K_CALL || k == K_RET;
+    if ((stackKind && ((checks >> (SS as u32)) & 1) != 0) ||
+        (mem && k != K_LEA && ((checks >> (load<u8>(e, E_EASEG) as u32)) & 1) != 0)) return 0;
+  }
   if (size == 4 || size == 8) {
     const s8: u32 = size == 8 ? 1 : 0;
     if (k >= K_ALU_EG && k <= K_ALU_MI) {

@@ -4,15 +4,17 @@
 import { CPU_OFF, CPU_IDTR_BASE, CPU_IDTR_LIMIT, CPU_CR2, EXC_RING_OFF, EXC_RING_ENTRIES } from "../layout";
 import { insnCount } from "./tsc";
 import {
-  rip, setRip, cpl, mode64, longActive, protectedMode, segSel, setSeg, updateMode, gpr, setGpr,
+  rip, setRip, cpl, mode64, longActive, protectedMode, segSel, segAttr, segLimit, setSeg, updateMode, gpr, setGpr,
   CS, SS, RSP, F_IF, F_TF, F_NT, F_RF, F_VM, F_AC, stack32,
 } from "./state";
 import { getEflags, setEflags } from "./flags";
 import {
-  faulted, faultVector, faultCode, faultHasCode, faultAddr, clearFault, raise, GP, PF, DF, NP, TS_,
+  faulted, faultVector, faultCode, faultHasCode, faultAddr, clearFault, raise, GP, PF, DF, NP, TS_, SS_,
 } from "./fault";
 import { read32, read64, write16, write64, write32, setAccessPrivilege, selectTlbForCpl, setStackRef } from "./mmu";
-import { readDescriptor, descLo, descAttr, loadCodeSegment, loadRealSegment, tssStack } from "./segment";
+import {
+  readDescriptor, descLo, descAttr, descBase, descLimit, loadCodeSegment, loadRealSegment, tssStack,
+} from "./segment";
 import { linearOf } from "./decode";
 
 // @ts-ignore: decorator
@@ -146,12 +148,17 @@ function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64):
     setGpr(RSP, top);
     setRip(target);
   } else {
-    // 32-bit protected mode.
-    let esp = oldRsp & 0xffffffff;
-    let newSs = oldSs;
-    const privChange = !conforming && cdpl < (cpl as u32);
+    // 32-bit protected mode: 32- or 16-bit gates.
     const wide = is32Gate;
     const w: u64 = wide ? 4 : 2;
+    const ip = target & (wide ? 0xffffffff : 0xffff);
+    if (ip > (descLimit(descLo) as u64)) { raise(GP, ext, true); return; }
+    const privChange = !conforming && cdpl < (cpl as u32);
+    let newSs = oldSs;
+    let esp = oldRsp;
+    let ssBase = segBaseOf(SS);
+    let ssLimit = segLimit(SS);
+    let ssAttr = segAttr(SS);
     if (privChange) {
       const st = tssStack(cdpl, 0);
       if (faulted) return;
@@ -159,30 +166,30 @@ function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64):
       newSs = ((st >> 32) & 0xffff) as u32;
       if ((newSs & 0xfffc) == 0) { raise(TS_, ext, true); return; }
       if (!readDescriptor(newSs, false, TS_)) return;
+      ssAttr = descAttr(descLo);
+      // The inner stack: RPL = DPL = the handler's CPL, writable data, present.
+      if ((newSs & 3) != cdpl || ((ssAttr >> 5) & 3) != cdpl || (ssAttr & 0x1a) != 0x12) { raise(TS_, (newSs & 0xfffc) | ext, true); return; }
+      if ((ssAttr & 0x80) == 0) { raise(SS_, (newSs & 0xfffc) | ext, true); return; }
+      ssBase = descBase(descLo);
+      ssLimit = descLimit(descLo);
     }
-    const ssDesc = descLo;
     const n: u64 = (privChange ? 5 : 3) + (hasCode ? 1 : 0);
-    const ssBase: u64 = privChange ? ((ssDesc >> 16) & 0xffffff) | (((ssDesc >> 56) & 0xff) << 24) : 0;
-    let sp = (esp - n * w) & 0xffffffff;
+    const spMask: u64 = (ssAttr & 0x4000) != 0 ? 0xffffffff : 0xffff;
+    const sp = (esp - n * w) & spMask;
+    // The frame must lie within the stack segment: #SS (the new SS's selector after a switch).
+    if (!stackFits(sp, n * w, ssAttr, ssLimit)) { raise(SS_, privChange ? (newSs & 0xfffc) | ext : ext, true); return; }
     setAccessPrivilege(cdpl == 3);
-    const base = privChange ? ssBase : segBaseOf(SS);
     let p = sp;
-    if (hasCode) { writeW(base + p, code, wide); p += w; }
-    writeW(base + p, retRip, wide); writeW(base + p + w, oldCs, wide); writeW(base + p + 2 * w, oldFlags, wide);
-    if (privChange) { writeW(base + p + 3 * w, oldRsp, wide); writeW(base + p + 4 * w, oldSs, wide); }
+    if (hasCode) { writeW(ssBase + p, code, wide); p += w; }
+    writeW(ssBase + p, retRip, wide); writeW(ssBase + p + w, oldCs, wide); writeW(ssBase + p + 2 * w, oldFlags, wide);
+    if (privChange) { writeW(ssBase + p + 3 * w, oldRsp, wide); writeW(ssBase + p + 4 * w, oldSs, wide); }
     if (faulted) { selectTlbForCpl(); return; }
-    // Reload descriptors last: the new CS (already in descLo is the SS one; reread CS).
-    if (privChange) {
-      const ssAttr = descAttr(ssDesc);
-      let lim = ((ssDesc & 0xffff) | (((ssDesc >> 48) & 0xf) << 16)) as u32;
-      if (((ssDesc >> 55) & 1) != 0) lim = (lim << 12) | 0xfff;
-      setSeg(SS, newSs, ssBase, lim, ssAttr);
-    }
+    // Descriptors last, once nothing can fault (descLo holds the SS one now: read CS again).
+    if (privChange) setSeg(SS, newSs, ssBase, ssLimit, ssAttr);
     if (!readDescriptor(sel, false, GP)) return;
     loadCodeSegment(sel, newCpl);
-    if (stack32 || privChange) setGpr(RSP, (gpr(RSP) & 0xffffffff00000000) | sp);
-    else setGpr(RSP, (gpr(RSP) & ~(0xffff as u64)) | (sp & 0xffff));
-    setRip(target & (wide ? 0xffffffff : 0xffff));
+    setGpr(RSP, (gpr(RSP) & ~spMask) | sp);
+    setRip(ip);
   }
   let f = oldFlags & ~(F_TF | F_NT | F_RF | F_VM);
   if (!trapGate) f &= ~F_IF;
@@ -220,7 +227,15 @@ function push16(sp: u64, mask: u64, v: u64): void {
 
 function writeW(lin: u64, v: u64, wide: bool): void {
   if (wide) write32(lin, v & 0xffffffff);
-  else write32(lin, v & 0xffff); // 16-bit gates are not used by PVH guests; keep it simple
+  else write16(lin, v & 0xffff);
+}
+
+/** `bytes` at offset `sp` lie within a stack segment with `attr` and `limit`
+ * (expand-down: above the limit, up to 0xFFFF or 0xFFFFFFFF by B). */
+function stackFits(sp: u64, bytes: u64, attr: u32, limit: u32): bool {
+  const last = sp + bytes - 1;
+  if ((attr & 0xc) == 4) return sp > (limit as u64) && last <= ((attr & 0x4000) != 0 ? 0xffffffff : 0xffff);
+  return last <= (limit as u64);
 }
 
 function segBaseOf(s: i32): u64 {

@@ -8,11 +8,11 @@
 // A page enters a write array only when writable at that privilege with its dirty
 // bit already set, so a hit needs no further checks. MMIO pages never enter.
 import {
-  CPU_OFF, CPU_CR3, TLB_OFF, TLB_ENTRIES, TLB_LOG_OFF, TLB_LOG_MAX,
+  CPU_OFF, CPU_CR3, CPU_SEG, SEG_SIZE, SEG_ATTR, SEG_LIMIT, SEG_BASE, TLB_OFF, TLB_ENTRIES, TLB_LOG_OFF, TLB_LOG_MAX,
 } from "../layout";
 import {
-  cr0, cr4, efer, cpl, mode64, longActive, pagingOn, chainBreak,
-  CR0_WP, CR4_PAE, CR4_PSE, EFER_NXE,
+  cr0, cr4, efer, cpl, mode64, longActive, pagingOn, protectedMode, chainBreak,
+  CR0_WP, CR4_PAE, CR4_PSE, EFER_NXE, SS,
 } from "./state";
 import { raisePF, raise, faulted, GP, SS_ } from "./fault";
 import { frameOff, physRead, physWrite } from "../mem/phys";
@@ -42,8 +42,42 @@ import { frameArmed, disarmFrame } from "./blocks";
  * operands, interrupt frames): a non-canonical address is #SS(0), not #GP(0)
  * (SDM vol. 3, 6.15). Set per access by decode.ts and interrupt.ts. */
 let stackRef: bool = false;
+/** Also forgets the access segment (below): every address computation starts here. */
 // @ts-ignore: decorator
-@inline export function setStackRef(v: bool): void { stackRef = v; }
+@inline export function setStackRef(v: bool): void { stackRef = v; accSeg = -1; }
+
+/** The segment (ES..GS) the accesses in progress go through when they must be
+ * checked against its limit and type (state.ts segChecks), else -1. Set by
+ * decode.ts eaLinear()/linearOf() with the address, so an address must be used
+ * before the next one is computed; the linear accessors below check it.
+ * Implicit system accesses (descriptor tables, the TSS, interrupt frames) are
+ * not segment-relative: setAccessPrivilege() and setStackRef() clear it. */
+let accSeg: i32 = -1;
+// @ts-ignore: decorator
+@inline export function setAccessSegment(s: i32): void { accSeg = s; }
+
+/** Checks an access of `size` bytes at `lin` through accSeg: null (unusable)
+ * segments, writes to code or read-only data and reads of execute-only code
+ * (protected mode only), then the limit: offsets [0, limit] expand-up,
+ * (limit, 0xFFFF or 0xFFFFFFFF by D/B] expand-down. Raises #GP(0), or #SS(0)
+ * for SS (SDM vol. 3, 5.3 and 5.5). */
+function segAccessOk(lin: u64, size: i32, write: bool): bool {
+  const o = CPU_OFF + CPU_SEG + (accSeg as u32) * SEG_SIZE;
+  const attr = load<u32>(o + SEG_ATTR);
+  const limit = load<u32>(o + SEG_LIMIT) as u64;
+  const off = (lin - load<u64>(o + SEG_BASE)) & 0xffffffff;
+  const last = off + ((size - 1) as u64);
+  let ok = last <= limit;
+  if (protectedMode) {
+    const code = (attr & 8) != 0;
+    if ((attr & 0x10000) != 0 || (code ? write || (attr & 2) == 0 : write && (attr & 2) == 0)) ok = false;
+    else if (!code && (attr & 4) != 0) ok = off > limit && last <= ((attr & 0x4000) != 0 ? 0xffffffff : 0xffff);
+  } else if ((attr & 0xc) == 4) {
+    ok = off > limit && last <= ((attr & 0x4000) != 0 ? 0xffffffff : 0xffff);
+  }
+  if (!ok) raise(accSeg == SS ? SS_ : GP, 0, true);
+  return ok;
+}
 
 /** Raises the fault for a non-canonical linear address. */
 function nonCanonical(): void {
@@ -66,6 +100,7 @@ export function selectTlbForCpl(): void {
 
 export function setAccessPrivilege(user: bool): void {
   userAccess = user;
+  accSeg = -1;
   tlbRead = TLB_OFF + (user ? 2 * ARRAY_BYTES : 0);
   tlbWrite = tlbRead + ARRAY_BYTES;
 }
@@ -476,41 +511,49 @@ export function writeSlow(lin: u64, size: i32, v: u64): void {
 }
 
 export function read8(lin: u64): u64 {
+  if (accSeg >= 0 && !segAccessOk(lin, 1, false)) return 0;
   const o = readHit(lin, 1);
   if (o >= 0) return load<u8>(o as usize);
   return readSlow(lin, 1);
 }
 export function read16(lin: u64): u64 {
+  if (accSeg >= 0 && !segAccessOk(lin, 2, false)) return 0;
   const o = readHit(lin, 2);
   if (o >= 0) return load<u16>(o as usize);
   return readSlow(lin, 2);
 }
 export function read32(lin: u64): u64 {
+  if (accSeg >= 0 && !segAccessOk(lin, 4, false)) return 0;
   const o = readHit(lin, 4);
   if (o >= 0) return load<u32>(o as usize);
   return readSlow(lin, 4);
 }
 export function read64(lin: u64): u64 {
+  if (accSeg >= 0 && !segAccessOk(lin, 8, false)) return 0;
   const o = readHit(lin, 8);
   if (o >= 0) return load<u64>(o as usize);
   return readSlow(lin, 8);
 }
 export function write8(lin: u64, v: u64): void {
+  if (accSeg >= 0 && !segAccessOk(lin, 1, true)) return;
   const o = writeHit(lin, 1);
   if (o >= 0) { store<u8>(o as usize, v as u8); return; }
   writeSlow(lin, 1, v);
 }
 export function write16(lin: u64, v: u64): void {
+  if (accSeg >= 0 && !segAccessOk(lin, 2, true)) return;
   const o = writeHit(lin, 2);
   if (o >= 0) { store<u16>(o as usize, v as u16); return; }
   writeSlow(lin, 2, v);
 }
 export function write32(lin: u64, v: u64): void {
+  if (accSeg >= 0 && !segAccessOk(lin, 4, true)) return;
   const o = writeHit(lin, 4);
   if (o >= 0) { store<u32>(o as usize, v as u32); return; }
   writeSlow(lin, 4, v);
 }
 export function write64(lin: u64, v: u64): void {
+  if (accSeg >= 0 && !segAccessOk(lin, 8, true)) return;
   const o = writeHit(lin, 8);
   if (o >= 0) { store<u64>(o as usize, v); return; }
   writeSlow(lin, 8, v);
@@ -532,6 +575,7 @@ export function writeN(lin: u64, size: i32, v: u64): void {
 /** Checks that [lin, lin+size) is writable without writing (for read-modify-write
  * instructions that must not fault halfway). */
 export function probeWrite(lin: u64, size: i32): void {
+  if (accSeg >= 0 && !segAccessOk(lin, size, true)) return;
   if (writeHit(lin, size as u32) >= 0) return;
   if (((lin as u32) & 0xfff) + (size as u32) > 4096 && !crossingCanonical(lin, size)) return;
   linToOff(lin, A_WRITE);

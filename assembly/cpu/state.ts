@@ -129,10 +129,39 @@ export let pagingOn: bool = false;
 /** CR0.PE: protected mode (false: real-address mode, segments are selector << 4). */
 export let protectedMode: bool = true;
 /** Code mode folded into decoded-block tags (blocks.ts): 0 in 64-bit mode, 1 << 56
- * for 32-bit and 2 << 56 for 16-bit code, plus 4 << 56 at CPL 3. XORed into a
- * linear address it never collides (canonical addresses have bits 63:56 all 0
- * or all 1, 32-bit ones all 0). */
+ * for 32-bit and 2 << 56 for 16-bit code, plus 4 << 56 at CPL 3; outside 64-bit
+ * mode also segChecks << 32 and 1 << 40 when csLimited (the fast paths a block
+ * holds depend on them). XORed into a linear address it never collides
+ * (canonical addresses have bits 63:56 all 0 or all 1, 32-bit ones all 0 above
+ * bit 31). */
 export let modeKey: u64 = 1 << 56;
+
+// Segment limits (and types) outside 64-bit mode. A data segment that is
+// writable, expand-up, usable and 4 GiB long ("flat") needs no checks: that is
+// every segment of a PVH guest and of Linux, so only the others pay. Accesses
+// through a segment whose bit is set in segChecks are checked (mmu.ts
+// segAccessOk); decoded blocks give their instructions the generic, checking
+// path (fastpath.ts classify). In protected mode CS is always checked for data
+// accesses (a code segment is never writable).
+/** Bit s (ES..GS) set: segment s is not flat, whatever the mode. */
+let segNotFlat: u32 = 0;
+/** The segments whose accesses are checked now: segNotFlat, 0 in 64-bit mode. */
+export let segChecks: u32 = 0;
+/** CS's limit is below 4 GiB outside 64-bit mode: instruction fetches and near
+ * branch targets are checked against it, and decoded blocks are not used. */
+export let csLimited: bool = false;
+
+// @ts-ignore: decorator
+@inline function notFlat(s: i32, attr: u32, limit: u32): bool {
+  if (!protectedMode) return limit != 0xffffffff; // real mode: the limit only
+  return s == CS || (attr & 0x1001e) != 0x12 || limit != 0xffffffff;
+}
+
+function refreshModeKey(): void {
+  segChecks = mode64 ? 0 : segNotFlat;
+  modeKey = (mode64 ? 0 : codeDefault32 ? (1 as u64) << 56 : (2 as u64) << 56) | (cpl == 3 ? (4 as u64) << 56 : 0) |
+    ((segChecks as u64) << 32) | (csLimited ? (1 as u64) << 40 : 0);
+}
 /** RIP wraps to 32 bits outside 64-bit mode. */
 export let ripMask: u64 = 0xffffffff;
 
@@ -205,6 +234,11 @@ export function setSeg(s: i32, sel: u32, base: u64, limit: u32, attr: u32): void
   store<u32>(o + SEG_ATTR, attr);
   store<u32>(o + SEG_LIMIT, limit);
   store<u64>(o + SEG_BASE, base);
+  if (s <= GS) {
+    const bit: u32 = 1 << s;
+    segNotFlat = notFlat(s, attr, limit) ? segNotFlat | bit : segNotFlat & ~bit;
+    refreshModeKey();
+  }
 }
 
 // @ts-ignore: decorator
@@ -226,7 +260,11 @@ export function updateMode(): void {
   protectedMode = (c0 & CR0_PE) != 0;
   // In protected mode the CPL is the DPL of SS (equal to CS.RPL except in odd cases).
   cpl = protectedMode ? ((segAttr(SS) >> 5) & 3) as i32 : 0;
-  modeKey = (mode64 ? 0 : codeDefault32 ? (1 as u64) << 56 : (2 as u64) << 56) | (cpl == 3 ? (4 as u64) << 56 : 0);
+  let m: u32 = 0;
+  for (let s = ES; s <= GS; s++) if (notFlat(s, segAttr(s), segLimit(s))) m |= 1 << s;
+  segNotFlat = m;
+  csLimited = !mode64 && segLimit(CS) != 0xffffffff;
+  refreshModeKey();
 }
 
 export function loadRipFromState(): void {

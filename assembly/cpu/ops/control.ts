@@ -36,17 +36,31 @@ export function farJump(sel: u32, off: u64, isCall: bool, opsz: i32): void {
   if ((attr & 0x10) == 0) { raiseGP(sel & 0xfffc); return; } // call gates / TSS: not supported
   const newCpl = checkCodeTarget(sel);
   if (newCpl < 0) return;
+  const ip = is64Code(descLo) ? off : off & (opsz == 2 ? 0xffff : 0xffffffff);
+  if (!farTargetOk(descLo, ip)) return;
   if (isCall) {
     const sz = stackOpSize(opsz);
-    const oldCs = segSel(CS);
-    push(oldCs, sz);
-    if (faulted) return;
+    const sp = stackPointer();
+    push(segSel(CS), sz);
     push(nextRip, sz);
-    if (faulted) return;
+    if (faulted) { setStackPointer(sp); return; }
   }
   loadCodeSegment(sel, newCpl as u32);
   updateMode();
-  setNextRip(mode64 ? off : off & (opsz == 2 ? 0xffff : 0xffffffff));
+  setNextRip(ip);
+}
+
+/** The code segment of descriptor `lo` runs 64-bit code (L with EFER.LMA). */
+function is64Code(lo: u64): bool {
+  return longActive && (descAttr(lo) & 0x2000) != 0;
+}
+
+/** A far transfer's offset `ip` must lie within the new code segment's limit
+ * outside 64-bit code: #GP(0) otherwise, before anything changes. */
+function farTargetOk(lo: u64, ip: u64): bool {
+  if (is64Code(lo) || ip <= (descLimit(lo) as u64)) return true;
+  raiseGP(0);
+  return false;
 }
 
 /** RET far (imm bytes released after popping). */
@@ -69,6 +83,7 @@ export function farReturn(opsz: i32, release: u64): void {
   const rpl = sel & 3;
   if ((attr & 0x18) != 0x18 || rpl < (cpl as u32)) { raiseGP(sel & 0xfffc); return; }
   if ((attr & 0x80) == 0) { raise(NP, sel & 0xfffc, true); return; }
+  if (!farTargetOk(descLo, off)) return;
   if (rpl == (cpl as u32)) {
     loadCodeSegment(sel, rpl);
     setStackPointer(stackPointer() + 2 * (sz as u64) + release);
@@ -156,6 +171,7 @@ export function iret(opsz: i32): void {
   }
   if ((attr & 0x80) == 0) { raise(NP, sel & 0xfffc, true); return; }
   if (mode64 && (attr & 0x2000) != 0 && !isCanonical(newRip)) { raiseGP(0); return; }
+  if (!farTargetOk(descLo, is64Code(descLo) ? newRip : newRip & (sz == 2 ? 0xffff : 0xffffffff))) return;
   const oldCpl = cpl as u32;
   const codeLo = descLo;
   const outer = rpl > oldCpl;

@@ -1,7 +1,7 @@
 // String instructions (MOVS CMPS STOS LODS SCAS INS OUTS) with REP/REPE/REPNE.
 // A REP instruction runs in chunks: it retires only when the count reaches 0, so
 // interrupts and exits can fall between chunks with RCX/RSI/RDI up to date.
-import { gpr, setGpr, RAX, RCX, RSI, RDI, ES, F_DF, setNextRip, rip, mode64 } from "../state";
+import { gpr, setGpr, segChecks, RAX, RCX, RSI, RDI, ES, F_DF, setNextRip, rip, mode64 } from "../state";
 import { eflags, getZF, sizeMask } from "../flags";
 import { dAdsize, dRep, linearOf, srcSeg } from "../decode";
 import { readN, writeN, tlbRead, tlbWrite } from "../mmu";
@@ -26,6 +26,12 @@ function setIdx(r: i32, v: u64): void {
   if (dAdsize() == 8) setGpr(r, v);
   else if (dAdsize() == 4) setGpr(r, v & m);
   else setGpr(r, (gpr(r) & ~m) | (v & m));
+}
+
+/** Accesses through `seg` are limit-checked (state.ts segChecks): no block copies. */
+// @ts-ignore: decorator
+@inline function segChecked(seg: i32): bool {
+  return ((segChecks >> (seg as u32)) & 1) != 0;
 }
 
 function step(size: i32): u64 {
@@ -54,8 +60,8 @@ export function movs(size: i32): void {
   let budget = CHUNK;
   while (count != 0 && budget-- > 0) {
     const si = getIdx(RSI), di = getIdx(RDI);
-    const sl = linearOf(sseg, si), dl = linearOf(ES, di);
-    if (rep && (eflags & F_DF) == 0 && dAdsize() != 2) {
+    if (rep && (eflags & F_DF) == 0 && dAdsize() != 2 && !segChecked(sseg) && !segChecked(ES)) {
+      const sl = linearOf(sseg, si), dl = linearOf(ES, di);
       const n = min(blockCount(sl, size, count), blockCount(dl, size, count));
       const so = hitOff(tlbRead, sl), dof = hitOff(tlbWrite, dl);
       if (n > 1 && so >= 0 && dof >= 0) {
@@ -70,9 +76,10 @@ export function movs(size: i32): void {
         continue;
       }
     }
-    const v = readN(sl, size);
+    // Each address just before its access: linearOf() names the segment whose limit it checks.
+    const v = readN(linearOf(sseg, si), size);
     if (faulted) return;
-    writeN(dl, size, v);
+    writeN(linearOf(ES, di), size, v);
     if (faulted) return;
     setIdx(RSI, si + d); setIdx(RDI, di + d);
     count--;
@@ -118,7 +125,7 @@ export function stos(size: i32): void {
   while (count != 0 && budget-- > 0) {
     const di = getIdx(RDI);
     const dl = linearOf(ES, di);
-    if (rep && (eflags & F_DF) == 0 && dAdsize() != 2) {
+    if (rep && (eflags & F_DF) == 0 && dAdsize() != 2 && !segChecked(ES)) {
       const n = blockCount(dl, size, count);
       const dof = hitOff(tlbWrite, dl);
       if (n > 1 && dof >= 0) {

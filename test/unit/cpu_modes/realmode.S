@@ -1,7 +1,8 @@
 /*
  * Real-address mode: segment loads (MOV/POP Sreg, LDS/LES/LSS, far JMP/CALL/RET
  * at both operand sizes), INT n, exceptions and an external interrupt through
- * the interrupt vector table, IRET, 16-bit defaults with 66/67 overrides.
+ * the interrupt vector table, IRET, 16-bit defaults with 66/67 overrides, the
+ * 64 KiB segment limit.
  * Started by a start-up IPI with vector 8 (CS = 0x0800, IP = 0); IF stays 0
  * until the STI before the external interrupt, and it ends with CLI; HLT.
  * Linked at 0x8000 (build.sh); test/unit/cpu_realmode.test.ts reads the
@@ -30,6 +31,10 @@ start:
 	movw	$0x0800, %es:IVT(0) + 2
 	movw	$(ext_handler - start), %es:IVT(0x50)
 	movw	$0x0800, %es:IVT(0x50) + 2
+	movw	$(gp_handler - start), %es:IVT(13)
+	movw	$0x0800, %es:IVT(13) + 2
+	movw	$(ss_handler - start), %es:IVT(12)
+	movw	$0x0800, %es:IVT(12) + 2
 
 	/* INT n: handler sees IF/TF clear, a 3-word frame, CS:IP of the next insn */
 	stc
@@ -98,6 +103,11 @@ after_int40:
 	mov	R(24), %ax
 	mov	%ax, R(19)		/* 0x4321 */
 
+	/* the 64 KiB limit: a word at 0xffff is #GP (DS) or #SS (SS), through the IVT */
+	mov	(0xffff), %ax		/* 3 bytes, skipped by gp_handler */
+	mov	%ss:(0xffff), %ax	/* 4 bytes, skipped by ss_handler */
+	mov	(0xfffe), %ax		/* the last word: fine */
+
 	/* an external interrupt (vector 0x50, queued by the host) waits for STI */
 	movw	$0, R(20)
 	sti
@@ -132,6 +142,22 @@ de_handler:
 	mov	%sp, %bp
 	addw	$2, 2(%bp)		/* skip DIV BL */
 	pop	%bp
+	iret
+
+gp_handler:
+	push	%bp
+	mov	%sp, %bp
+	addw	$3, 2(%bp)
+	pop	%bp
+	movw	$13, R(22)
+	iret
+
+ss_handler:
+	push	%bp
+	mov	%sp, %bp
+	addw	$4, 2(%bp)
+	pop	%bp
+	movw	$12, R(23)
 	iret
 
 ext_handler:
