@@ -250,9 +250,6 @@ function boundary(): bool {
   }
 }
 
-/** The end of the entries runBlocks() may run in the current block. */
-let blockEnd: usize = 0;
-
 /** Where runBlocks() stopped for an instruction it could not run. */
 let slowBlock: usize = 0;
 let slowIndex: u32 = 0;
@@ -274,12 +271,10 @@ function runBlocks(h: usize, i: u32): bool {
   // Finding the first block may have asked for a check (a TLB fill): then after one instruction.
   const stop = stopAt > insnCount ? stopAt : insnCount + 1;
   while (true) {
-    // How far this block may run: its entries up to blockEnd.
+    // How far this block may run: its entries up to `end`.
     const n = load<u8>(h, B_COUNT) as u32;
     const left = stop - base;
-    // (A global: the compiler would rather recompute a local from spilled parts.)
-    blockEnd = h + 64 + (((left < (n as u64) ? left as u32 : n) as usize) << 6);
-    const st = runEntries(e, blockEnd, rb);
+    const st = runEntries(e, h + 64 + (((left < (n as u64) ? left as u32 : n) as usize) << 6), rb);
     e = entryAt;
     // Instructions of this block before e.
     const done = ((e - h) >> 6) as u32 - 1;
@@ -313,7 +308,9 @@ function runBlocks(h: usize, i: u32): bool {
     // (the target of a link is fixed while it holds; see blocks.ts), else the one
     // blockHit() finds as it is.
     let s: usize = 0;
-    if (l != 0 && load<u32>(l, 4) == chainEpoch) s = load<u32>(l) as usize;
+    if (l != 0) {
+      if (load<u32>(l, 4) == chainEpoch) s = load<u32>(l) as usize;
+    }
     if (s == 0) {
       s = blockHit(mode64 ? r : (r + segBase(CS)) & 0xffffffff);
       if (s == 0) break;

@@ -872,7 +872,9 @@ let rasTop: u32 = 0;
 
 // @ts-ignore: decorator
 @inline export function rasPush(ret: u64, link: usize): void {
-  const t = ras + ((rasTop = (rasTop + 1) & (RAS_SIZE - 1)) << 4);
+  const top = (rasTop + 1) & (RAS_SIZE - 1);
+  rasTop = top;
+  const t = ras + (top << 4);
   store<u64>(t, ret ^ modeKey);
   store<u32>(t, link as u32, 8);
 }
@@ -888,8 +890,9 @@ export function rasClear(): void {
 /** The link to follow for a return to `r`, or 0. */
 // @ts-ignore: decorator
 @inline export function rasPop(r: u64): usize {
-  const t = ras + (rasTop << 4);
-  rasTop = (rasTop - 1) & (RAS_SIZE - 1);
+  const top = rasTop;
+  rasTop = (top - 1) & (RAS_SIZE - 1);
+  const t = ras + (top << 4);
   return load<u64>(t) == (r ^ modeKey) ? load<u32>(t, 8) as usize : 0;
 }
 

@@ -108,7 +108,7 @@ export function setResultFlags(res: u64, size: i32, cfofaf: u32): void {
 /** The lazy record is an ADC/SBB one (its CF needs the carry-in). */
 // @ts-ignore: decorator
 @inline export function lazyHasCarryIn(): bool {
-  return lfKind == LF_ADC || lfKind == LF_SBB;
+  return (lfKind & ~1) == LF_ADC; // LF_ADC or LF_SBB
 }
 
 // @ts-ignore: decorator

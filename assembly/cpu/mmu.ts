@@ -385,7 +385,7 @@ export function lastMmioGpa(): u64 {
 /** The entry of `lin` in the TLB array `arr`. */
 // @ts-ignore: decorator
 @inline export function tlbEntry(arr: usize, lin: u64): usize {
-  return arr + ((((lin >> 12) as u32) & (TLB_ENTRIES - 1)) << 4);
+  return arr + (((lin as u32) >> 8) & ((TLB_ENTRIES - 1) << 4));
 }
 
 /** Entry `t` (tlbEntry) maps all of [lin, lin + size). */
