@@ -2,7 +2,7 @@
 import "./imports";
 // layout in layout.ts. Numeric only; 64-bit values travel through the control block.
 import { CTL_OFF, CTL_ARG0, CTL_RET0, CTL_FAULT_VECTOR, CTL_FAULT_CODE } from "./layout";
-import { initCpu, run as runCpu, loadState, signalInterrupt, markHostDirty, vcpuLoaded } from "./cpu/exec";
+import { initCpu, run as runCpu, loadState, signalInterrupt, markHostDirty, vcpuLoaded, resumeSameCode } from "./cpu/exec";
 import { refreshRamConfig, frameOff } from "./mem/phys";
 import { translate as walk, tlbFlushAll, setAccessPrivilege, selectTlbForCpl, isCanonical } from "./cpu/mmu";
 import { faulted, faultVector, faultCode, clearFault } from "./cpu/fault";
@@ -30,6 +30,13 @@ export function init(amd: i32): void {
 
 /** Runs up to `budget` instructions; returns an EXIT_* reason (details in the control block). */
 export function run(budget: i32): u32 {
+  return runCpu(budget);
+}
+
+/** run() after an exit the host answered in registers only (a hypercall on the
+ * fast path): the decoded blocks stay valid without being checked again. */
+export function resume(budget: i32): u32 {
+  resumeSameCode();
   return runCpu(budget);
 }
 

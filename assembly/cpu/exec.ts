@@ -164,6 +164,11 @@ function recordExitInsn(): void {
   store<u64>(CTL_OFF + CTL_LAST_RIP, rip);
 }
 
+/** The next run() may keep the decoded blocks as they are: since the last exit
+ * the host changed registers and Xen's event state only, no code. */
+let sameCode: bool = false;
+export function resumeSameCode(): void { sameCode = true; }
+
 /** The host edited CPU state (stateChanged()): reload it at the next run. */
 let hostDirty: bool = true;
 export function markHostDirty(): void { hostDirty = true; }
@@ -176,8 +181,10 @@ export function run(budget: i32): u32 {
     hostDirty = false;
   }
   markEntry();
-  // The host and its backends may have written guest memory (code too) since the last run.
-  codeGenBump();
+  // The host and its backends may have written guest memory (code too) since the
+  // last run, unless it said it only answered in registers (resumeSameCode()).
+  if (sameCode) sameCode = false;
+  else codeGenBump();
   lapicTick(tscNow()); // the TSC may have moved while the host waited: fire an expired timer first
   if (load<u32>(CTL_OFF + CTL_EXIT_REASON) == EXIT_IO && load<u32>(CTL_OFF + CTL_IO_WRITE) == 0) ioInReady = true;
   exitReason = 0;

@@ -8,6 +8,8 @@ import { GuestMemory, GuestMemoryError, PAGE_SIZE, type PageSource } from "./gue
 export interface CoreExports {
   init(amd: number): void;
   run(budget: number): number;
+  /** run() after an exit answered in registers only: decoded code stays as it is. */
+  resume(budget: number): number;
   stateChanged(): void;
   frameOf(gfnLo: number, gfnHi: number): number;
   translate(access: number): number;

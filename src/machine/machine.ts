@@ -274,7 +274,7 @@ export class Machine {
             tscFrom = this.clock.sliceStart(sliceFrom);
           }
           c.setCtl64(L.CTL_TSC_BASE, tscFrom + (c.insnCount - sliceFrom));
-          reason = c.ex.run(budget - used);
+          reason = this.xen.answeredInRegisters ? c.ex.resume(budget - used) : c.ex.run(budget - used);
         }
         this.clock.sliceEnd(c.insnCount - sliceFrom);
         this.tracer.exit(reason);

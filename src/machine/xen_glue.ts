@@ -167,6 +167,7 @@ export class XenGlue {
    * is answered right here without the dispatcher, as KVM does in the kernel. */
   hypercallQuick(): boolean {
     const c = this.core;
+    this.answeredInRegisters = true;
     if (c.gpr32(0) === XEN_VERSION_HCALL && c.cpl() === 0) {
       const long = c.longMode();
       if (!long || (c.gprHi32(0) === 0 && c.gprHi32(7) === 0)) {
@@ -181,11 +182,18 @@ export class XenGlue {
     const long = c.longMode();
     const a0 = c.gpr32(long ? 7 : 3);
     const a1 = c.gpr32(long ? 6 : 1);
+    // The general path may write anything in guest memory (code included).
+    this.answeredInRegisters = false;
     const out = this.hypercall();
     this.machine.tracer.hypercall(nr, a0, a1, "result" in out ? Number(BigInt.asIntN(64, out.result)) : 0);
     // A vCPU that took itself down (VCPUOP_down) or blocked does not continue.
     return "result" in out && !out.yield && this.vcpus.state(this.vcpus.current) === "runnable";
   }
+
+  /** The last hypercallQuick() that returned true changed registers and Xen's event
+   * state only (XENVER_version, EVTCHNOP_send): the core may resume without
+   * checking its decoded code again. */
+  answeredInRegisters = false;
 
   /** EVTCHNOP_send from a 64-bit guest at CPL 0, the other call KVM answers in the
    * kernel: read the port, raise it, write RAX, with no argument decoding or struct
