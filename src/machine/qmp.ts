@@ -305,16 +305,15 @@ export class Monitor {
     return { qemu: { ...QMP_QEMU_VERSION }, package: `xpvh ${this.opts.version}` };
   }
 
+  /** One entry per vCPU (all of them run on the one host thread). */
   cpus(): unknown[] {
-    return [
-      {
-        "thread-id": this.opts.threadId ?? 0,
-        props: { "core-id": 0, "thread-id": 0, "socket-id": 0 },
-        "qom-path": "/machine/unattached/device[0]",
-        "cpu-index": 0,
-        target: "x86_64",
-      },
-    ];
+    return Array.from({ length: this.machine.config.smp }, (_, i) => ({
+      "thread-id": this.opts.threadId ?? 0,
+      props: { "core-id": 0, "thread-id": 0, "socket-id": i },
+      "qom-path": `/machine/unattached/device[${i}]`,
+      "cpu-index": i,
+      target: "x86_64",
+    }));
   }
 
   stop(): void {
@@ -661,7 +660,13 @@ const HUMAN_INFO: Record<string, HumanCommand> = {
   },
   version: { help: "show the version of QEMU", run: (m) => `${QMP_QEMU_VERSION.major}.${QMP_QEMU_VERSION.minor}.${QMP_QEMU_VERSION.micro} (${m.version().package})\n` },
   name: { help: "show the current VM name", run: (m) => (m.machine.config.name ? m.machine.config.name + "\n" : "") },
-  cpus: { help: "show infos for each CPU", run: (m) => `* CPU #0: thread_id=${(m.cpus()[0] as { "thread-id": number })["thread-id"]}\n` },
+  cpus: {
+    help: "show infos for each CPU",
+    run: (m) =>
+      (m.cpus() as { "cpu-index": number; "thread-id": number }[])
+        .map((c) => `${c["cpu-index"] === 0 ? "*" : " "} CPU #${c["cpu-index"]}: thread_id=${c["thread-id"]}\n`)
+        .join(""),
+  },
   registers: { help: "show the cpu registers", run: (m) => m.machine.dump().replace(/\n?$/, "\n") },
 };
 

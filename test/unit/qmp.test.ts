@@ -259,6 +259,15 @@ test("query-version, query-name (empty without -name), query-commands, query-cpu
   assert.equal(anon.c.exec("query-name").return, {});
 });
 
+test("-smp 3: query-cpus-fast and info cpus list three vCPUs", () => {
+  const { c } = ready({ smp: 3 });
+  const cpus = c.exec("query-cpus-fast").return as { "cpu-index": number; "qom-path": string }[];
+  assert.equal(cpus.map((x) => x["cpu-index"]), [0, 1, 2]);
+  assert.is(cpus[2]["qom-path"], "/machine/unattached/device[2]");
+  const hmp = c.exec("human-monitor-command", { "command-line": "info cpus" }).return as string;
+  assert.is(hmp, "* CPU #0: thread_id=4242\n  CPU #1: thread_id=4242\n  CPU #2: thread_id=4242\n");
+});
+
 // --- run state and events -----------------------------------------------------
 
 test("stop/cont: paused ↔ running, STOP and RESUME with timestamps; repeats are quiet", () => {
