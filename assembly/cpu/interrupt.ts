@@ -13,7 +13,7 @@ import {
 } from "./fault";
 import { read32, read64, write16, write64, write32, setAccessPrivilege, selectTlbForCpl, setStackRef } from "./mmu";
 import {
-  readDescriptor, descLo, descAttr, descBase, descLimit, loadCodeSegment, loadRealSegment, tssStack,
+  readDescriptor, descLo, descAttr, descBase, descLimit, loadCodeSegment, loadRealSegment, tssStack, stackFits,
 } from "./segment";
 import { linearOf } from "./decode";
 
@@ -230,13 +230,6 @@ function writeW(lin: u64, v: u64, wide: bool): void {
   else write16(lin, v & 0xffff);
 }
 
-/** `bytes` at offset `sp` lie within a stack segment with `attr` and `limit`
- * (expand-down: above the limit, up to 0xFFFF or 0xFFFFFFFF by B). */
-function stackFits(sp: u64, bytes: u64, attr: u32, limit: u32): bool {
-  const last = sp + bytes - 1;
-  if ((attr & 0xc) == 4) return sp > (limit as u64) && last <= ((attr & 0x4000) != 0 ? 0xffffffff : 0xffff);
-  return last <= (limit as u64);
-}
 
 function segBaseOf(s: i32): u64 {
   return load<u64>(CPU_OFF + 0x100 + s * 32 + 16);

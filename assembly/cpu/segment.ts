@@ -189,6 +189,15 @@ export function loadLdt(sel: u32): bool {
   return true;
 }
 
+/** `bytes` at offset `sp` lie within a stack segment with `attr` and `limit`
+ * (expand-down: above the limit, up to 0xFFFF or 0xFFFFFFFF by B): interrupt
+ * and call-gate frames pushed on a new stack. */
+export function stackFits(sp: u64, bytes: u64, attr: u32, limit: u32): bool {
+  const last = sp + bytes - 1;
+  if ((attr & 0xc) == 4) return sp > (limit as u64) && last <= ((attr & 0x4000) != 0 ? 0xffffffff : 0xffff);
+  return last <= (limit as u64);
+}
+
 /** Reads a stack pointer from the TSS for privilege `dpl` (or IST slot `ist`). */
 export function tssStack(dpl: u32, ist: u32): u64 {
   const base = segBase(TR);

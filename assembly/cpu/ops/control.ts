@@ -13,8 +13,11 @@ import {
 } from "../segment";
 import { selectTlbForCpl, isCanonical } from "../mmu";
 import { push, pop, peek, stackOpSize, setStackPointer, stackPointer } from "./operand";
+import { farThroughGate } from "./call_gate";
 
-/** JMP far / CALL far to sel:off (code segments only; no gates or task switches). */
+/** JMP far / CALL far to sel:off: a code segment, or a call gate (call_gate.ts;
+ * task gates and TSS descriptors raise #GP there). The pushes of a far CALL
+ * are at the operand size (4 bytes in 64-bit mode without REX.W). */
 export function farJump(sel: u32, off: u64, isCall: bool, opsz: i32): void {
   if (!protectedMode) {
     // Real mode: CS = sel, base sel << 4; CALL pushes CS then IP at the operand size.
@@ -33,16 +36,16 @@ export function farJump(sel: u32, off: u64, isCall: bool, opsz: i32): void {
   if ((sel & 0xfffc) == 0) { raiseGP(0); return; }
   if (!readDescriptor(sel, false, GP)) return;
   const attr = descAttr(descLo);
-  if ((attr & 0x10) == 0) { raiseGP(sel & 0xfffc); return; } // call gates / TSS: not supported
+  if ((attr & 0x10) == 0) { farThroughGate(sel, attr, isCall); return; }
   const newCpl = checkCodeTarget(sel);
   if (newCpl < 0) return;
   const ip = is64Code(descLo) ? off : off & (opsz == 2 ? 0xffff : 0xffffffff);
   if (!farTargetOk(descLo, ip)) return;
+  if (is64Code(descLo) && !isCanonical(ip)) { raiseGP(0); return; }
   if (isCall) {
-    const sz = stackOpSize(opsz);
     const sp = stackPointer();
-    push(segSel(CS), sz);
-    push(nextRip, sz);
+    push(segSel(CS), opsz);
+    push(nextRip, opsz);
     if (faulted) { setStackPointer(sp); return; }
   }
   loadCodeSegment(sel, newCpl as u32);
@@ -63,9 +66,10 @@ function farTargetOk(lo: u64, ip: u64): bool {
   return false;
 }
 
-/** RET far (imm bytes released after popping). */
+/** RET far (imm bytes released after popping); EIP and CS are popped at the
+ * operand size (4 bytes in 64-bit mode without REX.W). */
 export function farReturn(opsz: i32, release: u64): void {
-  const sz = stackOpSize(opsz);
+  const sz = opsz;
   const off = peek(sz, 0);
   const sel = (peek(sz, sz as u64) & 0xffff) as u32;
   if (faulted) return;
@@ -81,9 +85,15 @@ export function farReturn(opsz: i32, release: u64): void {
   if (!readDescriptor(sel, false, GP)) return;
   const attr = descAttr(descLo);
   const rpl = sel & 3;
-  if ((attr & 0x18) != 0x18 || rpl < (cpl as u32)) { raiseGP(sel & 0xfffc); return; }
+  const dpl = (attr >> 5) & 3;
+  // Non-conforming code: DPL = RPL; conforming: DPL <= RPL.
+  if ((attr & 0x18) != 0x18 || rpl < (cpl as u32) || ((attr & 4) != 0 ? dpl > rpl : dpl != rpl)) {
+    raiseGP(sel & 0xfffc);
+    return;
+  }
   if ((attr & 0x80) == 0) { raise(NP, sel & 0xfffc, true); return; }
   if (!farTargetOk(descLo, off)) return;
+  if (is64Code(descLo) && !isCanonical(off)) { raiseGP(0); return; }
   if (rpl == (cpl as u32)) {
     loadCodeSegment(sel, rpl);
     setStackPointer(stackPointer() + 2 * (sz as u64) + release);

@@ -1,0 +1,181 @@
+/*
+ * 64-bit call gates in IA-32e mode: a CALL from ring 3 through a DPL 3 gate to
+ * ring 0 (RSP0 from the 64-bit TSS, SS becomes null with RPL 0, SS RSP CS RIP
+ * pushed as quadwords) and RETQ back; a same-privilege CALL through a gate; a
+ * 16-bit gate (not valid in IA-32e mode) and a gate whose upper half is not
+ * type 0, both #GP(gate). Entered in 64-bit mode at ring 0 (identity-mapped
+ * user pages, interrupts off); ends with INT 0x80 from ring 3, whose handler
+ * halts. Linked at 0x100000 (build.sh). Results: quadwords at 0x100e00 + 8 * n.
+ */
+	.equ CODE0, 0x08
+	.equ DATA0, 0x10
+	.equ CODE3, 0x1b
+	.equ DATA3, 0x23
+	.equ TSS, 0x28		/* 16 bytes */
+	.equ GATE3, 0x38	/* 64-bit, DPL 3, to CODE0:inner (16 bytes) */
+	.equ SAME0, 0x48	/* 64-bit, DPL 0, to CODE0:same0 */
+	.equ GATE16, 0x58	/* 16-bit gate: invalid in IA-32e mode */
+	.equ BADHI, 0x60	/* 64-bit, DPL 3, upper half with a type */
+
+#define R(n) (results + 8 * (n))
+#define ABS(x) ((x) - start + 0x100000)
+
+	.macro FAULT n, ptr
+	movq	$0xff, last_vec
+	movq	$0, last_code
+	movq	$9f, resume
+	lcall	*\ptr
+9:	mov	last_vec, %rax
+	mov	%rax, R(\n)
+	mov	last_code, %rax
+	mov	%rax, R(\n + 1)
+	.endm
+
+	.text
+	.code64
+	.globl start
+start:
+	lgdt	gdt_ptr
+	lidt	idt_ptr
+	mov	$DATA0, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	mov	%ax, %ss
+	mov	$stack0_top, %rsp
+	mov	$TSS, %ax
+	ltr	%ax
+
+	/* same privilege through SAME0: the offset of the far pointer is ignored */
+	mov	%rsp, %rsi
+	lcall	*p_same0
+after_same0:
+
+	/* to ring 3 */
+	push	$DATA3
+	push	$stack3_top
+	pushfq
+	push	$CODE3
+	push	$ring3
+	iretq
+
+same0:
+	mov	%rsi, %rax
+	sub	%rsp, %rax
+	mov	%rax, R(0)		/* 16: CS and RIP as quadwords */
+	mov	8(%rsp), %rax
+	mov	%rax, R(1)		/* CODE0 */
+	mov	(%rsp), %rax
+	mov	%rax, R(2)		/* after_same0 */
+	lretq
+
+ring3:
+	mov	%cs, %eax
+	mov	%rax, R(3)		/* CODE3 */
+	mov	%rsp, %rdi
+	lcall	*p_gate3
+after_gate3:
+	mov	%rax, R(4)		/* 0x4242 */
+	mov	%cs, %eax
+	mov	%rax, R(5)		/* CODE3 */
+	mov	%ss, %eax
+	mov	%rax, R(6)		/* DATA3 */
+	mov	%rsp, %rax
+	sub	%rdi, %rax
+	mov	%rax, R(7)		/* 0 */
+	FAULT 16, p_gate16		/* #GP(GATE16) */
+	FAULT 18, p_badhi		/* #GP(BADHI) */
+	movq	$0x600d, R(20)
+	int	$0x80
+
+inner:	/* ring 0 through GATE3 */
+	mov	%cs, %eax
+	mov	%rax, R(8)		/* CODE0 */
+	mov	%ss, %eax
+	mov	%rax, R(9)		/* 0: a null SS with RPL 0 */
+	mov	$stack0_top, %rax
+	sub	%rsp, %rax
+	mov	%rax, R(10)		/* 32 */
+	mov	(%rsp), %rax
+	mov	%rax, R(11)		/* after_gate3 */
+	mov	8(%rsp), %rax
+	mov	%rax, R(12)		/* CODE3 */
+	mov	16(%rsp), %rax
+	sub	%rdi, %rax
+	mov	%rax, R(13)		/* 0: the caller's RSP */
+	mov	24(%rsp), %rax
+	mov	%rax, R(14)		/* DATA3 */
+	mov	$0x4242, %eax
+	lretq
+
+gp_stub:
+	push	$13
+	jmp	common
+np_stub:
+	push	$11
+common:	/* [vector][error code][RIP][CS][RFLAGS][RSP][SS] */
+	push	%rax
+	mov	8(%rsp), %rax
+	mov	%rax, last_vec
+	mov	16(%rsp), %rax
+	mov	%rax, last_code
+	mov	resume, %rax
+	mov	%rax, 24(%rsp)
+	pop	%rax
+	add	$16, %rsp
+	iretq
+finish:
+	hlt
+	jmp	finish
+
+#define GATE64(sel, off, access) \
+	.word ABS(off) & 0xffff, sel; .byte 0, access; .word ABS(off) >> 16; .long 0, 0
+#define IGATE(off, dpl) .word ABS(off) & 0xffff, CODE0, 0x8e00 | ((dpl) << 13), ABS(off) >> 16; .long 0, 0
+
+	.balign 8
+gdt:	.quad 0
+	.quad 0x00af9b000000ffff		/* 0x08 ring 0 64-bit code */
+	.quad 0x00cf93000000ffff		/* 0x10 ring 0 data */
+	.quad 0x00affb000000ffff		/* 0x18 ring 3 64-bit code */
+	.quad 0x00cff3000000ffff		/* 0x20 ring 3 data */
+	.word 0x67, ABS(tss) & 0xffff; .byte (ABS(tss) >> 16) & 0xff, 0x89, 0, ABS(tss) >> 24; .long 0, 0	/* 0x28 */
+	GATE64(CODE0, inner, 0xec)		/* 0x38 */
+	GATE64(CODE0, same0, 0x8c)		/* 0x48 */
+	.word ABS(inner) & 0xffff, CODE0; .byte 0, 0xe4; .word 0	/* 0x58 16-bit gate */
+	.word ABS(inner) & 0xffff, CODE0; .byte 0, 0xec; .word ABS(inner) >> 16; .long 0, 0x0c00	/* 0x60 */
+	.quad 0
+gdt_end:
+gdt_ptr: .word gdt_end - gdt - 1
+	.quad ABS(gdt)
+	.balign 16
+idt:	.fill 11 * 2, 8, 0
+	IGATE(np_stub, 0)			/* 11 */
+	.fill 2, 8, 0
+	IGATE(gp_stub, 0)			/* 13 */
+	.fill (0x80 - 14) * 2, 8, 0
+	IGATE(finish, 3)			/* 0x80 */
+idt_end:
+idt_ptr: .word idt_end - idt - 1
+	.quad ABS(idt)
+
+	/* far pointers m16:32 (the offsets are ignored through gates) */
+p_same0:	.long 0; .word SAME0
+p_gate3:	.long 0; .word GATE3 | 3
+p_gate16:	.long 0; .word GATE16 | 3
+p_badhi:	.long 0; .word BADHI | 3
+
+	.balign 8
+tss:	.long 0
+	.quad stack0_top			/* RSP0 */
+	.fill 23, 4, 0
+	.balign 8
+last_vec:	.quad 0
+last_code:	.quad 0
+resume:		.quad 0
+
+	. = start + 0xe00
+results:
+	. = start + 0x1000
+	. = start + 0x1800
+stack0_top:
+	. = start + 0x2000
+stack3_top:
