@@ -2,6 +2,7 @@
 // the Xen hypervisor leaves at CTL_XEN_CPUID_BASE.
 import {
   CTL_OFF, CTL_XEN_VERSION, CTL_XEN_CPUID_BASE, CTL_XEN_HCALL_MSR, CTL_VCPU_ID, CTL_DOMID, CTL_TSC_KHZ,
+  CTL_NR_VCPUS,
 } from "../layout";
 import { gpr32, setGpr, RAX, RBX, RCX, RDX } from "./state";
 
@@ -52,8 +53,21 @@ export function cpuid(): void {
       return;
     case 1: {
       const apicId = load<u32>(CTL_OFF + CTL_VCPU_ID);
-      // Family 6, model 0x3A, stepping 9; CLFLUSH line 8 qwords; one logical CPU.
-      out(0x000306a9, (apicId << 24) | (1 << 16) | (8 << 8), L1_ECX, L1_EDX);
+      // Family 6, model 0x3A, stepping 9; CLFLUSH line 8 qwords. With several vCPUs
+      // they are the cores of one package (HTT, and the APIC ids the package spans).
+      const shift = coreShift();
+      if (shift == 0) out(0x000306a9, (apicId << 24) | (1 << 16) | (8 << 8), L1_ECX, L1_EDX);
+      else out(0x000306a9, (apicId << 24) | ((1 << shift) << 16) | (8 << 8), L1_ECX, L1_EDX | (1 << 28));
+      return;
+    }
+    case 0xb: {
+      // x2APIC topology: level 0 one thread per core, level 1 the cores of the one
+      // package (so Linux puts every vCPU in one package and shares what it measured).
+      const x2id = load<u32>(CTL_OFF + CTL_VCPU_ID);
+      const n = load<u32>(CTL_OFF + CTL_NR_VCPUS);
+      if (sub == 0) out(0, 1, 0 | (1 << 8), x2id);
+      else if (sub == 1) out(coreShift(), n < 1 ? 1 : n, 1 | (2 << 8), x2id);
+      else out(0, 0, sub & 0xff, x2id);
       return;
     }
     case 7:
@@ -85,6 +99,12 @@ export function cpuid(): void {
       return;
   }
   out(0, 0, 0, 0);
+}
+
+/** Bits of the APIC id that number the cores of the package: ceil(log2(vCPUs)). */
+function coreShift(): u32 {
+  const n = load<u32>(CTL_OFF + CTL_NR_VCPUS);
+  return n <= 1 ? 0 : 32 - clz<u32>(n - 1);
 }
 
 function xenLeaf(idx: u32, sub: u32, base: u32): void {
