@@ -26,7 +26,7 @@ function projectInitramfs(): string {
 }
 
 const kernel = debianKernel();
-const name = "Debian's cloud kernel boots to a shell on hvc0 and reports its own release";
+const name = "Debian's cloud kernel boots on two vCPUs to a shell on hvc0 and reports its own release";
 
 if ("unavailable" in kernel) {
   console.log(`debian_kernel.test.ts: skipped: ${kernel.unavailable}`);
@@ -34,7 +34,7 @@ if ("unavailable" in kernel) {
 } else {
   test(name, async () => {
     const initramfs = projectInitramfs();
-    const s = new Session(["-m", "512", "-kernel", kernel.vmlinux, "-initrd", initramfs, "-append", "console=hvc0"]);
+    const s = new Session(["-smp", "2", "-m", "512", "-kernel", kernel.vmlinux, "-initrd", initramfs, "-append", "console=hvc0"]);
     try {
       // 1.4 G instructions at 15–30 MIPS, on a machine others share.
       await s.expect("xpvh-linux: init started", 900_000);
@@ -45,6 +45,7 @@ if ("unavailable" in kernel) {
       const boot = await s.run("dmesg | grep -E 'Booting kernel on Xen PVH|Debian|console \\[hvc0\\]'");
       assert.match(boot, "Booting kernel on Xen PVH");
       assert.match(boot, "printk: console [hvc0] enabled");
+      assert.match(await s.run("nproc"), /^2\r?$/m);
       s.type("poweroff -f\n");
       assert.is(await s.exit(30_000), 0, s.stderr);
     } finally {
