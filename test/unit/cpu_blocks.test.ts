@@ -216,4 +216,36 @@ test("REP STOS of bytes, words, dwords with patterns and odd counts", async () =
   assert.is(mod.gpr(7), BigInt(DATA + 0x400 + 12000), "EDI moved past the last element");
 });
 
+test("REP MOVS over many pages: apart, and overlapping upwards (each element read after the ones before it were written)", async () => {
+  const c: number[] = [];
+  // Source pattern: DATA + i = i * 7 + 3 (bytes), 0x9000 bytes.
+  c.push(0xbf, ...le32(DATA), 0x31, 0xc9); // mov edi,DATA; xor ecx,ecx
+  const fill = c.length;
+  c.push(0x8d, 0x04, 0xcd, ...le32(3)); // lea eax,[ecx*8+3]
+  c.push(0x29, 0xc8); // sub eax,ecx  (eax = ecx*7 + 3)
+  c.push(0x88, 0x04, 0x0f); // mov [edi+ecx],al
+  c.push(0x41, 0x81, 0xf9, ...le32(0x9000)); // inc ecx; cmp ecx,0x9000
+  const jb = c.length; c.push(0x72, rel8(jb, fill));
+  // rep movsd: 0x2400 dwords (9 pages) from DATA to DATA + 0x10000 (apart).
+  c.push(0xbe, ...le32(DATA), 0xbf, ...le32(DATA + 0x10000), 0xb9, ...le32(0x2400), 0xf3, 0xa5);
+  // rep movsb: 0x5000 bytes from DATA + 0x20000 + 0x100 up by 0x1234 bytes onto itself,
+  // after copying the pattern there first (rep movsd 0x2400 dwords).
+  c.push(0xbe, ...le32(DATA), 0xbf, ...le32(DATA + 0x20000), 0xb9, ...le32(0x2400), 0xf3, 0xa5);
+  c.push(0xbe, ...le32(DATA + 0x20100), 0xbf, ...le32(DATA + 0x20100 + 0x1234), 0xb9, ...le32(0x5000), 0xf3, 0xa4);
+  c.push(0xf4);
+  const core = await run(c);
+  const m = core.mem;
+  const pat = (i: number) => (i * 7 + 3) & 0xff;
+  for (let i = 0; i < 0x9000; i += 97) assert.is(m.readU8(DATA + 0x10000 + i), pat(i), `apart, byte ${i}`);
+  assert.is(m.readU8(DATA + 0x10000 + 0x8fff), pat(0x8fff));
+  assert.is(m.readU8(DATA + 0x10000 + 0x9000), 0, "not past the end");
+  // Byte by byte upwards: the bytes at [0x100, 0x100 + 0x1234) repeat from 0x100 + 0x1234 on.
+  const ref = new Uint8Array(0x9000);
+  for (let i = 0; i < 0x9000; i++) ref[i] = pat(i);
+  for (let i = 0; i < 0x5000; i++) ref[0x100 + 0x1234 + i] = ref[0x100 + i];
+  for (let i = 0; i < 0x9000; i += 13) assert.is(m.readU8(DATA + 0x20000 + i), ref[i], `overlapping, byte ${i}`);
+  assert.is(core.gpr(1), 0n, "ECX counted down");
+  assert.is(core.gpr(6), BigInt(DATA + 0x20100 + 0x5000), "ESI moved past the source");
+});
+
 test.run();

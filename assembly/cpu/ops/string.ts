@@ -45,11 +45,20 @@ function hitOff(arr: usize, lin: u64): i64 {
   return -1;
 }
 
-/** Block fast path for REP MOVS/STOS going forward within single pages. Returns
- * the number of elements done (0 when the slow path must take this step). */
-function blockCount(lin: u64, size: i32, left: u64): u64 {
-  const room = (4096 - ((lin as u32) & 0xfff)) / (size as u32);
-  return left < (room as u64) ? left : (room as u64);
+/** Most bytes one step of the block fast path moves (the rest in later steps). */
+// @ts-ignore: decorator
+@inline const RUN_MAX: u64 = 1 << 20;
+
+/** Block fast path for REP MOVS/STOS going forward: the bytes of the `left`
+ * elements of `size` from `lin` (at wasm offset `off`, a hit in the TLB array
+ * `arr`) that lie in pages of `arr` which follow each other in wasm memory as
+ * they do in linear memory, so that one memory.copy/fill does them (at most
+ * RUN_MAX; whole elements are taken by the caller). */
+function runBytes(arr: usize, lin: u64, off: i64, size: i32, left: u64): u64 {
+  const want = left < RUN_MAX / (size as u64) ? left * (size as u64) : RUN_MAX;
+  let bytes = (4096 - ((lin as u32) & 0xfff)) as u64;
+  while (bytes < want && hitOff(arr, lin + bytes) == off + (bytes as i64)) bytes += 4096;
+  return bytes < want ? bytes : want;
 }
 
 export function movs(size: i32): void {
@@ -62,9 +71,11 @@ export function movs(size: i32): void {
     const si = getIdx(RSI), di = getIdx(RDI);
     if (rep && (eflags & F_DF) == 0 && dAdsize() != 2 && !segChecked(sseg) && !segChecked(ES)) {
       const sl = linearOf(sseg, si), dl = linearOf(ES, di);
-      const n = min(blockCount(sl, size, count), blockCount(dl, size, count));
       const so = hitOff(tlbRead, sl), dof = hitOff(tlbWrite, dl);
-      if (n > 1 && so >= 0 && dof >= 0) {
+      const n = so >= 0 && dof >= 0
+        ? min(runBytes(tlbRead, sl, so, size, count), runBytes(tlbWrite, dl, dof, size, count)) / (size as u64)
+        : 0;
+      if (n > 1) {
         const bytes = (n as u32) * (size as u32);
         // Overlap moving upwards must replicate element by element.
         if (dof > so && dof < so + bytes) {
@@ -126,9 +137,9 @@ export function stos(size: i32): void {
     const di = getIdx(RDI);
     const dl = linearOf(ES, di);
     if (rep && (eflags & F_DF) == 0 && dAdsize() != 2 && !segChecked(ES)) {
-      const n = blockCount(dl, size, count);
       const dof = hitOff(tlbWrite, dl);
-      if (n > 1 && dof >= 0) {
+      const n = dof >= 0 ? runBytes(tlbWrite, dl, dof, size, count) / (size as u64) : 0;
+      if (n > 1) {
         fill(dof as usize, v, size, (n as u32) * (size as u32));
         setIdx(RDI, di + n * (size as u64));
         count -= n;
