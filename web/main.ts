@@ -6,6 +6,7 @@ const term = new Terminal({ convertEol: true, fontSize: 14, cols: 100, rows: 30 
 term.open(document.getElementById("terminal")!);
 const status = document.getElementById("status")!;
 const select = document.getElementById("guest") as HTMLSelectElement;
+const smpSelect = document.getElementById("smp") as HTMLSelectElement;
 const GUESTS = await loadGuests();
 for (const g of GUESTS) select.add(new Option(g.label, g.id));
 
@@ -27,11 +28,15 @@ function boot(): void {
     }
   };
   status.textContent = `booting ${g.label}…`;
-  worker.postMessage({ type: "boot", kernelUrl: g.kernel, initrdUrl: g.initrd, cmdline: g.cmdline, memoryMiB: g.memoryMiB });
+  const smp = Number(smpSelect.value) || 1;
+  worker.postMessage({ type: "boot", kernelUrl: g.kernel, initrdUrl: g.initrd, cmdline: g.cmdline, memoryMiB: g.memoryMiB, smp });
 }
 
 term.onData((s) => worker?.postMessage({ type: "input", data: new TextEncoder().encode(s) }));
 document.getElementById("boot")!.addEventListener("click", boot);
-const wanted = new URLSearchParams(location.search).get("guest");
+const params = new URLSearchParams(location.search);
+const wanted = params.get("guest");
 if (wanted) select.value = wanted;
+const smpWanted = params.get("smp");
+if (smpWanted && [...smpSelect.options].some((o) => o.value === smpWanted)) smpSelect.value = smpWanted;
 boot();

@@ -5,7 +5,7 @@ import { machineConfig } from "../src/machine/options.js";
 import { BrowserPlatform } from "../src/platform/browser.js";
 
 type ToWorker =
-  | { type: "boot"; kernelUrl: string; initrdUrl?: string; cmdline: string; memoryMiB: number }
+  | { type: "boot"; kernelUrl: string; initrdUrl?: string; cmdline: string; memoryMiB: number; smp?: number }
   | { type: "input"; data: Uint8Array };
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
@@ -27,7 +27,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     const kernel = await fetchBytes(msg.kernelUrl);
     const modules = msg.initrdUrl ? [{ name: msg.initrdUrl, data: await fetchBytes(msg.initrdUrl), cmdline: "" }] : [];
     const platform = new BrowserPlatform(new URL("core.wasm", self.location.href));
-    const config = machineConfig({ kernel, kernelName: msg.kernelUrl, modules, cmdline: msg.cmdline, memoryBytes: msg.memoryMiB * 1024 * 1024 });
+    const config = machineConfig({ kernel, kernelName: msg.kernelUrl, modules, cmdline: msg.cmdline, memoryBytes: msg.memoryMiB * 1024 * 1024, smp: msg.smp ?? 1 });
     const m = await Machine.create(config, platform);
     machine = m;
     m.onConsole((data) => postMessage({ type: "console", data }));

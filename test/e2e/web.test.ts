@@ -36,11 +36,13 @@ test("the page boots the default guest in a worker and shows its banner", async 
     // Linux, when the recipe's outputs exist: boot to the shell and type into the terminal.
     const guests = JSON.parse(readFileSync("build/web/guests.json", "utf8")) as { id: string }[];
     if (guests.some((g) => g.id === "linux")) {
-      await page.goto(url + "?guest=linux");
+      // On two vCPUs (the page's vCPUs selector, here through ?smp=2).
+      await page.goto(url + "?guest=linux&smp=2");
       await page.waitForFunction(() => document.querySelector(".xterm-rows")?.textContent?.includes("# "), null, { timeout: 120_000 });
       await page.click(".xterm");
-      await page.keyboard.type("uname -sm\n");
+      await page.keyboard.type("uname -sm; echo cpus=$(nproc)\n");
       await page.waitForFunction(() => document.querySelector(".xterm-rows")?.textContent?.includes("Linux x86_64"), null, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector(".xterm-rows")?.textContent?.includes("cpus=2"), null, { timeout: 30_000 });
       await page.keyboard.type("poweroff -f\n");
       await page.waitForSelector("body[data-exit]", { timeout: 60_000 });
       assert.is(await page.getAttribute("body", "data-exit"), "poweroff");
