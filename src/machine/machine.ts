@@ -238,7 +238,7 @@ export class Machine {
         if (v === null) {
           // Every vCPU waits (HLT, SCHEDOP_block, not started): sleep to the next timer or host event.
           if (this.vcpus.allStopped()) {
-            this.finish("dead", `xpvh: every vCPU halted with interrupts disabled (last at ${this.where()}); nothing can wake them`, this.dump());
+            this.finish("dead", `xpvh: every vCPU that was up halted with interrupts disabled (last at ${this.where()}); nothing can wake them`, this.dump());
             break;
           }
           await this.idle(this.nextDeadline());
@@ -418,8 +418,15 @@ export class Machine {
     return `rip=0x${this.core.rip.toString(16)}${sym ? ` (${sym})` : ""}` + (rip !== this.core.rip ? "" : "");
   }
 
+  /** The registers of the vCPU in the core; on an SMP machine every vCPU's, each
+   * headed by its id and state (the one that caused the exit first). */
   dump(): string {
-    return registerDump(this.core, this.image);
+    const v = this.vcpus;
+    if (v.count === 1) return registerDump(this.core, this.image);
+    const order = [v.current, ...Array.from({ length: v.count }, (_, i) => i).filter((i) => i !== v.current)];
+    return order
+      .map((i) => (v.state(i) === "offline" ? `vCPU ${i} (offline)` : `vCPU ${i} (${v.state(i)}):\n` + v.with(i, () => registerDump(this.core, this.image))))
+      .join("\n");
   }
 
   /** Register dump, the code at RIP disassembled, and the recent trace. */

@@ -45,6 +45,14 @@ test("a guest halted with interrupts off is reported dead with its RIP, not left
   assert.is(r.stderr.split("\n")[0].startsWith("xpvh: guest halted"), true);
 });
 
+test("-smp 2: the machine ends (status 4) only when no vCPU can run again; the dump shows each vCPU", () => {
+  const r = runCli(["-smp", "2", "-kernel", "test/guests/halt_dead.elf"], { timeoutMs: 20_000 });
+  assert.is(r.status, 4, r.stderr);
+  assert.match(r.stderr, /^xpvh: every vCPU that was up halted with interrupts disabled \(last at rip=0x[0-9a-f]+/);
+  assert.match(r.stderr, /^vCPU 0 \(dead\):\nrax=/m);
+  assert.match(r.stderr, /^vCPU 1 \(offline\)$/m);
+});
+
 test("-m 4096 (2 GiB low + 2 GiB high, lazily backed) boots", () => {
   const r = runCli(["-m", "4096", "-kernel", "test/guests/hello64.elf"]);
   assert.match(r.stdout, "PASS");
