@@ -255,7 +255,8 @@ function eoi(): void {
 }
 
 /** Fixed/lowest-priority interrupt or NMI to this vCPU, by delivery mode (ICR or
- * MSI data bits 10:8). INIT, SIPI, SMI and ExtINT are ignored (one vCPU, no PIC). */
+ * MSI data bits 10:8). INIT and STARTUP reach other vCPUs through the mailbox
+ * (sendIpi); SMI and ExtINT are ignored (no SMM, no PIC). */
 function deliverMode(mode: u32, vector: u32, level: bool): void {
   if (mode == 0 || mode == 1) acceptVector(vector, level);
   else if (mode == 4) {

@@ -31,7 +31,7 @@ function fxGate(): bool {
 export function grp15Exec(p: i32): void {
   const r = regf & 7;
   if (!isMem) {
-    // LFENCE / MFENCE / SFENCE: one vCPU, nothing to order. F3 forms (RDFSBASE and
+    // LFENCE / MFENCE / SFENCE: vCPUs take turns between instructions, nothing to order. F3 forms (RDFSBASE and
     // friends) are not advertised.
     if (p == P_NONE && r >= 5) return;
     raiseUD();
