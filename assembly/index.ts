@@ -4,7 +4,7 @@ import "./imports";
 import { CTL_OFF, CTL_ARG0, CTL_RET0, CTL_FAULT_VECTOR, CTL_FAULT_CODE } from "./layout";
 import { initCpu, run as runCpu, loadState, signalInterrupt, markHostDirty, vcpuLoaded, resumeSameCode } from "./cpu/exec";
 import { refreshRamConfig, frameOff } from "./mem/phys";
-import { translate as walk, tlbFlushAll, setAccessPrivilege, selectTlbForCpl, isCanonical } from "./cpu/mmu";
+import { translate as walk, tlbFlushAll, setAccessPrivilege, selectTlbForCpl, isCanonical, readableOff } from "./cpu/mmu";
 import { faulted, faultVector, faultCode, clearFault } from "./cpu/fault";
 import { setVendorAmd } from "./cpu/cpuid";
 import { resetToSipi as sipiReset } from "./cpu/reset";
@@ -91,6 +91,17 @@ export function translate(access: i32): i32 {
     return -1;
   }
   store<u64>(CTL_OFF + CTL_RET0, gpa);
+  return 0;
+}
+
+/** The u32 at the guest-linear address in CTL_ARG0 when the read TLB of the
+ * current privilege maps it (what a load by the guest would read now): 0 with the
+ * value in CTL_RET0. -1 on a miss; the host then walks with translate(). Nothing
+ * is filled or faulted: a hypercall's argument read on the fast path. */
+export function readLinear32(): i32 {
+  const o = readableOff(load<u64>(CTL_OFF + CTL_ARG0), 4);
+  if (o < 0) return -1;
+  store<u64>(CTL_OFF + CTL_RET0, load<u32>(o as usize) as u64);
   return 0;
 }
 

@@ -13,6 +13,7 @@ export interface CoreExports {
   stateChanged(): void;
   frameOf(gfnLo: number, gfnHi: number): number;
   translate(access: number): number;
+  readLinear32?(): number;
   flushTlb(): void;
   interruptPending(): void;
   decodeLength(): number;
@@ -305,6 +306,21 @@ export class Core implements PageSource {
     this.setCtl64(L.CTL_ARG0, gva);
     if (this.ex.translate(access | (user ? 4 : 0)) !== 0) throw new GuestMemoryError(Number(BigInt.asUintN(52, gva)), 1);
     return this.ctl64n(L.CTL_RET0);
+  }
+
+  /** The u32 at guest-virtual hi:lo (read access, the guest's current paging; it
+   * must not cross a page), or -1 when that does not translate to RAM. No bigint
+   * and nothing allocated: hypercall arguments on the fast path. */
+  readVirtU32(lo: number, hi: number): number {
+    const a = (L.CTL_OFF + L.CTL_ARG0) >>> 2;
+    this.u32[a] = lo;
+    this.u32[a + 1] = hi;
+    const r = (L.CTL_OFF + L.CTL_RET0) >>> 2;
+    // A core built before readLinear32 existed still answers through translate().
+    if (this.ex.readLinear32 !== undefined && this.ex.readLinear32() === 0) return this.u32[r];
+    if (this.ex.translate(0) !== 0) return -1;
+    const o = this.mem.hostOffset(this.u32[r] + this.u32[r + 1] * 2 ** 32, 4);
+    return o < 0 || (o & 3) !== 0 ? (o < 0 ? -1 : this.view.getUint32(o, true)) : this.u32[o >>> 2];
   }
 
   readVirt(gva: bigint, len: number): Uint8Array {

@@ -38,6 +38,16 @@ export class GuestMemory {
     return base + inPage;
   }
 
+  /** Offset in `source.bytes` of [gpa, gpa+len) when it lies in one RAM or
+   * overlay page, else -1; never throws (hot paths that must not allocate). */
+  hostOffset(gpa: number, len: number): number {
+    const gfn = Math.floor(gpa / PAGE_SIZE);
+    const inPage = gpa - gfn * PAGE_SIZE;
+    if (inPage + len > PAGE_SIZE) return -1;
+    const base = this.source.pageOffset(gfn);
+    return base < 0 ? -1 : base + inPage;
+  }
+
   isRam(gpa: number): boolean {
     return this.source.pageOffset(Math.floor(gpa / PAGE_SIZE)) >= 0;
   }

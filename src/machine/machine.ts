@@ -263,17 +263,18 @@ export class Machine {
         let tscFrom = start;
         let quick = 0;
         while (reason === L.EXIT_HYPERCALL && !this.result && this.xen.hypercallQuick()) {
-          const used = c.insnCount - before;
+          const now = c.insnCount;
+          const used = now - before;
           if (used >= budget) {
             reason = L.EXIT_BUDGET;
             break;
           }
           if ((++quick & 31) === 0 && !this.config.virtualClock) {
-            this.clock.sliceEnd(c.insnCount - sliceFrom);
-            sliceFrom = c.insnCount;
-            tscFrom = this.clock.sliceStart(sliceFrom);
+            this.clock.sliceEnd(now - sliceFrom);
+            sliceFrom = now;
+            tscFrom = this.clock.sliceStart(now);
           }
-          c.setCtl64(L.CTL_TSC_BASE, tscFrom + (c.insnCount - sliceFrom));
+          c.setCtl64(L.CTL_TSC_BASE, tscFrom + (now - sliceFrom));
           reason = this.xen.answeredInRegisters ? c.ex.resume(budget - used) : c.ex.run(budget - used);
         }
         this.clock.sliceEnd(c.insnCount - sliceFrom);

@@ -172,7 +172,10 @@ export class XenGlue {
       const long = c.longMode();
       if (!long || (c.gprHi32(0) === 0 && c.gprHi32(7) === 0)) {
         if (c.gpr32(long ? 7 : 3) === 0) {
-          c.setGprNumber(0, this.machineXenVersion);
+          const version = this.machineXenVersion;
+          c.setGprNumber(0, version);
+          this.xen.countHypercall(XEN_VERSION_HCALL);
+          this.machine.tracer.hypercall(XEN_VERSION_HCALL, 0, c.gpr32(long ? 6 : 1), version);
           return true;
         }
       }
@@ -205,12 +208,8 @@ export class XenGlue {
     if (c.gprHi32(0) !== 0 || c.gpr32(7) !== EVTCHNOP_SEND || c.cpl() !== 0 || !c.longMode()) return false;
     const lo = c.gpr32(6);
     if ((lo & (PAGE_SIZE - 1)) > PAGE_SIZE - 4) return false;
-    let port: number;
-    try {
-      port = c.mem.readU32(c.translate((BigInt(c.gprHi32(6)) << 32n) | BigInt(lo), 0));
-    } catch {
-      return false;
-    }
+    const port = c.readVirtU32(lo, c.gprHi32(6));
+    if (port < 0) return false;
     const xen = this.xen;
     xen.countHypercall(EVENT_CHANNEL_OP_HCALL);
     xen.noteGuestMode(true);

@@ -58,6 +58,7 @@ export class SharedInfo {
   ) {
     if (page.length !== PAGE_SIZE) throw new Error("shared_info page must be 4096 bytes");
     this.dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
+    this.viBytes = page;
     this.registered = vcpus.map(() => null);
     this.timeArea = vcpus.map(() => null);
   }
@@ -89,43 +90,40 @@ export class SharedInfo {
   }
 
   // ---- event-channel bitmaps (bit p is byte p>>3, bit p&7 in both layouts) ----
-
-  private bit(base: number, port: number): [number, number] {
-    return [base + (port >> 3), 1 << (port & 7)];
-  }
+  // Plain byte arithmetic, nothing allocated: EVTCHNOP_send runs through here.
 
   isPending(port: number): boolean {
-    const [o, m] = this.bit(this.layoutNow.evtchn_pending, port);
-    return (this.page[o] & m) !== 0;
+    return (this.page[this.layoutNow.evtchn_pending + (port >> 3)] & (1 << (port & 7))) !== 0;
   }
 
   /** Sets pending[port]; returns whether it was already set. */
   testAndSetPending(port: number): boolean {
-    const [o, m] = this.bit(this.layoutNow.evtchn_pending, port);
+    const o = this.layoutNow.evtchn_pending + (port >> 3);
+    const m = 1 << (port & 7);
     const was = (this.page[o] & m) !== 0;
     this.page[o] |= m;
     return was;
   }
 
   clearPending(port: number): void {
-    const [o, m] = this.bit(this.layoutNow.evtchn_pending, port);
-    this.page[o] &= ~m;
+    this.page[this.layoutNow.evtchn_pending + (port >> 3)] &= ~(1 << (port & 7));
   }
 
   isMasked(port: number): boolean {
-    const [o, m] = this.bit(this.layoutNow.evtchn_mask, port);
-    return (this.page[o] & m) !== 0;
+    return (this.page[this.layoutNow.evtchn_mask + (port >> 3)] & (1 << (port & 7))) !== 0;
   }
 
   setMask(port: number, masked: boolean): void {
-    const [o, m] = this.bit(this.layoutNow.evtchn_mask, port);
+    const o = this.layoutNow.evtchn_mask + (port >> 3);
+    const m = 1 << (port & 7);
     if (masked) this.page[o] |= m;
     else this.page[o] &= ~m;
   }
 
   /** Clears mask[port]; returns whether it was set. */
   testAndClearMask(port: number): boolean {
-    const [o, m] = this.bit(this.layoutNow.evtchn_mask, port);
+    const o = this.layoutNow.evtchn_mask + (port >> 3);
+    const m = 1 << (port & 7);
     const was = (this.page[o] & m) !== 0;
     this.page[o] &= ~m;
     return was;
@@ -160,6 +158,27 @@ export class SharedInfo {
     return null;
   }
 
+  /** Where locate() found the last vcpu_info: its bytes are viBytes[viOff, viOff + 64). */
+  private viBytes: Uint8Array;
+  private viOff = 0;
+
+  /** Points viBytes/viOff at vCPU `id`'s vcpu_info, as vcpuInfo() finds it, without
+   * making a view (the event raise path); false when it has none. */
+  private locate(id: number): boolean {
+    const reg = this.registered[id];
+    if (reg !== null && reg !== undefined) {
+      const o = this.mem.hostOffset(reg, VCPU_INFO_SIZE);
+      if (o < 0) return false; // the page went away (ballooned out or overlaid)
+      this.viBytes = this.mem.source.bytes;
+      this.viOff = o;
+      return true;
+    }
+    if (id >= XEN_LEGACY_MAX_VCPUS) return false;
+    this.viBytes = this.page;
+    this.viOff = id * VCPU_INFO_SIZE;
+    return true;
+  }
+
   /** VCPUOP_register_vcpu_info: move vCPU `id`'s vcpu_info to guest RAM at gpa.
    * The caller validated gfn/offset against the ABI; this checks RAM and re-registration.
    * The old contents are carried over and every pending_sel bit is set with
@@ -186,9 +205,9 @@ export class SharedInfo {
   /** Sets bit `idx` of pending_sel; returns whether it was set. False-with-no-effect
    * (`null`) when the vCPU has no vcpu_info. */
   testAndSetPendingSel(id: number, idx: number): boolean | null {
-    const v = this.vcpuInfo(id);
-    if (!v) return null;
-    const o = this.layoutNow.pendingSel + (idx >> 3);
+    if (!this.locate(id)) return null;
+    const v = this.viBytes;
+    const o = this.viOff + this.layoutNow.pendingSel + (idx >> 3);
     const m = 1 << (idx & 7);
     const was = (v[o] & m) !== 0;
     v[o] |= m;
@@ -197,16 +216,15 @@ export class SharedInfo {
 
   /** Sets evtchn_upcall_pending; returns whether it was already set (null: no vcpu_info). */
   testAndSetUpcallPending(id: number): boolean | null {
-    const v = this.vcpuInfo(id);
-    if (!v) return null;
-    const was = v[VCPU_INFO_UPCALL_PENDING] !== 0;
-    v[VCPU_INFO_UPCALL_PENDING] = 1;
+    if (!this.locate(id)) return null;
+    const o = this.viOff + VCPU_INFO_UPCALL_PENDING;
+    const was = this.viBytes[o] !== 0;
+    this.viBytes[o] = 1;
     return was;
   }
 
   upcallPending(id: number): boolean {
-    const v = this.vcpuInfo(id);
-    return v !== null && v[VCPU_INFO_UPCALL_PENDING] !== 0;
+    return this.locate(id) && this.viBytes[this.viOff + VCPU_INFO_UPCALL_PENDING] !== 0;
   }
 
   /** SCHEDOP_block's "re-enable event delivery" (evtchn_upcall_mask is PV-only otherwise). */
