@@ -113,16 +113,26 @@ function tryInterrupt(): bool {
   const cb = callbackPending();
   if (cb >= 0) {
     deliverExternal(cb);
+    afterDelivery();
     return true;
   }
   const v = lapicPendingVector();
   if (v >= 0) {
     lapicAccept(v);
     deliverExternal(v);
+    afterDelivery();
     return true;
   }
   intrPending = false;
   return false;
+}
+
+/** After an external interrupt went through an interrupt gate (IF now 0), only an
+ * NMI could be taken next, and raising one signals again: the run loop need not
+ * look at the next boundary. A trap gate leaves IF set, so it keeps looking. */
+// @ts-ignore: decorator
+@inline function afterDelivery(): void {
+  if ((eflags & F_IF) == 0 && load<u32>(CPU_OFF + CPU_NMI_PENDING) == 0) intrPending = false;
 }
 
 function saveState(): void {

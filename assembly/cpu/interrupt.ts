@@ -120,6 +120,8 @@ function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64):
   const newCpl: u32 = conforming ? cpl : cdpl;
 
   const oldFlags = getEflags();
+  const oldCsAttr = segAttr(CS);
+  const oldCsLimit = segLimit(CS);
   const oldCs = segSel(CS);
   const oldSs = segSel(SS);
   const oldRsp = gpr(RSP);
@@ -194,7 +196,10 @@ function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64):
   let f = oldFlags & ~(F_TF | F_NT | F_RF | F_VM);
   if (!trapGate) f &= ~F_IF;
   setEflags(f);
-  updateMode();
+  // The cached mode depends on CR0, EFER and the segment registers; delivery changed
+  // CS, and SS only with the privilege. The common case (a kernel interrupted in its
+  // own flat code segment) leaves all of it as it was.
+  if (newCpl != (oldCpl as u32) || segAttr(CS) != oldCsAttr || segLimit(CS) != oldCsLimit) updateMode();
   selectTlbForCpl();
 }
 
