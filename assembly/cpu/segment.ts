@@ -87,8 +87,10 @@ export function loadSegment(seg: i32, sel: u32): bool {
 
 /** MOV/POP to DS, ES, FS, GS or SS in protected mode. Returns false after a fault.
  * `forCpl` is the privilege the SS checks use when it is not the current one
- * (IRET and RET far to an outer ring load SS for the CPL they return to). */
-export function loadDataSegment(seg: i32, sel: u32, forCpl: i32 = -1): bool {
+ * (IRET and RET far to an outer ring load SS for the CPL they return to).
+ * `modeNow`: recompute the cached mode after an SS load; false for callers that
+ * load CS as well and call updateMode() once themselves. */
+export function loadDataSegment(seg: i32, sel: u32, forCpl: i32 = -1, modeNow: bool = true): bool {
   const rpl = sel & 3;
   const c: u32 = forCpl >= 0 ? forCpl as u32 : cpl as u32;
   if ((sel & 0xfffc) == 0) {
@@ -99,7 +101,7 @@ export function loadDataSegment(seg: i32, sel: u32, forCpl: i32 = -1): bool {
     // A null selector: unusable segment (bit 16), DPL kept for SS (it carries the CPL).
     const keep = seg == SS ? (c << 5) | 0x10093 : 0x10000;
     setSeg(seg, sel, 0, 0, keep);
-    if (seg == SS) updateMode();
+    if (seg == SS && modeNow) updateMode();
     return true;
   }
   if (!readDescriptor(sel, false, GP)) return false;
@@ -124,7 +126,7 @@ export function loadDataSegment(seg: i32, sel: u32, forCpl: i32 = -1): bool {
   // FS/GS bases in 64-bit mode keep their upper half only through the MSRs; a
   // selector load sets the 32-bit base.
   setSeg(seg, sel, descBase(descLo), descLimit(descLo), attr);
-  if (seg == SS) updateMode();
+  if (seg == SS && modeNow) updateMode();
   return true;
 }
 

@@ -3,7 +3,7 @@ import {
   CPU_OFF, CPU_STAR, CPU_LSTAR, CPU_CSTAR, CPU_SFMASK, CPU_SYSENTER_CS, CPU_SYSENTER_ESP, CPU_SYSENTER_EIP,
 } from "../../layout";
 import {
-  cpl, mode64, longActive, protectedMode, setNextRip, nextRip, gpr, setGpr, setSeg, segSel, segLimit, updateMode, efer, cr0,
+  cpl, mode64, longActive, protectedMode, setNextRip, nextRip, gpr, setGpr, setSeg, segSel, segLimit, segAttr, updateMode, efer, cr0,
   CS, SS, DS, ES, FS, GS, RSP, RCX, F_IF, F_IOPL, F_VM, F_RF, F_TF, F_NT, F_AC, F_ID, EFER_SCE, CR0_PE,
 } from "../state";
 import { getEflags, setEflags } from "../flags";
@@ -120,15 +120,15 @@ function loadCodeSegmentRaw(sel: u32, newCpl: u32, lo: u64): void {
   setSeg(CS, (sel & 0xfffc) | newCpl, descBase(lo), descLimit(lo), descAttr(lo));
 }
 
-/** Loads SS for a return to privilege `rpl` (null SS allowed in 64-bit mode). */
+/** Loads SS for a return to privilege `rpl` (null SS allowed in 64-bit mode). The
+ * caller loads CS next and then calls updateMode() (the cached mode is stale until then). */
 function loadOuterStack(sel: u32, rpl: u32): bool {
   if ((sel & 0xfffc) == 0) {
     if (!longActive || rpl == 3) { raiseGP(0); return false; }
     setSeg(SS, sel, 0, 0, (rpl << 5) | 0x10093);
-    updateMode();
     return true;
   }
-  return loadDataSegment(SS, sel, rpl as i32);
+  return loadDataSegment(SS, sel, rpl as i32, false);
 }
 
 /** After a return to an outer ring, data segments the new ring may not use become null. */
@@ -190,11 +190,18 @@ export function iret(opsz: i32): void {
     const nsp = peek(sz, 3 * (sz as u64));
     const nss = (peek(sz, 4 * (sz as u64)) & 0xffff) as u32;
     if (faulted) return;
+    const csAttr = segAttr(CS);
+    const csLimit = segLimit(CS);
+    const ssAttr = segAttr(SS);
+    const ssLimit = segLimit(SS);
     // SS first: it is checked against the new CPL, and a fault must leave CS alone.
     if (!loadOuterStack(nss, rpl)) return;
     loadCodeSegmentRaw(sel, rpl, codeLo);
     updateFlagsForIret(fl, sz, oldCpl);
-    updateMode();
+    // The cached mode follows CR0, EFER and the segment registers: a return to the
+    // same privilege through the same kinds of CS and SS (a kernel's interrupt
+    // return) leaves it as it was. A fault above left it untouched too.
+    if (outer || segAttr(CS) != csAttr || segLimit(CS) != csLimit || segAttr(SS) != ssAttr || segLimit(SS) != ssLimit) updateMode();
     if (mode64 || longActive) setGpr(RSP, sz == 8 ? nsp : nsp & 0xffffffff);
     else setStackPointer(nsp);
     if (outer) clearDataSegmentsAbove(rpl);
