@@ -11,7 +11,7 @@ import {
   CPU_OFF, CPU_CR3, CPU_SEG, SEG_SIZE, SEG_ATTR, SEG_LIMIT, SEG_BASE, TLB_OFF, TLB_ENTRIES, TLB_LOG_OFF, TLB_LOG_MAX,
 } from "../layout";
 import {
-  cr0, cr4, efer, cpl, mode64, longActive, pagingOn, protectedMode, chainBreak,
+  cr0, cr4, efer, cpl, mode64, longActive, pagingOn, protectedMode, chainBreak, chainEpoch,
   CR0_WP, CR4_PAE, CR4_PSE, EFER_NXE, SS,
 } from "./state";
 import { raisePF, raise, faulted, GP, SS_ } from "./fault";
@@ -337,6 +337,16 @@ function tableWrite(gpa: u64, size: i32, v: u64): void {
 let walkWritable: bool = false;
 let walkDirty: bool = false;
 
+// The last MMIO page a walk found (MMIO pages never enter the TLB): its linear page,
+// the access (A_* | 4 for user) it was checked for, its guest-physical page, and the
+// chainEpoch then. Every TLB flush (tlbFlushAll, tlbFlushPage) moves chainEpoch, so
+// it holds exactly as long as a TLB entry would: a register written again and again
+// (the xAPIC EOI, once per interrupt) skips the walk.
+let mmioLin: u64 = 1; // no page (pages are 4 KiB aligned)
+let mmioAcc: i32 = -1;
+let mmioPage: u64 = 0;
+let mmioEpoch: u32 = 0;
+
 /** Translates and fills the TLB. Returns the wasm offset of `lin`, -1 for MMIO
  * (see lastMmioGpa), -2 after raising a fault. */
 export function linToOff(lin: u64, acc: i32): i64 {
@@ -349,11 +359,22 @@ export function linToOff(lin: u64, acc: i32): i64 {
   } else {
     lin &= 0xffffffff;
   }
+  const accKey = acc | (userAccess ? 4 : 0);
+  if ((lin & PAGE_MASK) == mmioLin && accKey == mmioAcc && chainEpoch == mmioEpoch) {
+    mmioGpa = mmioPage | (lin & 0xfff);
+    return -1;
+  }
   const gpa = translate(lin, acc);
   if (faulted) return -2;
   const base = frameOff(gpa >> 12);
   if (base < 0) {
     mmioGpa = gpa;
+    if (base == -1) { // not -2: the pool ran out for a RAM frame
+      mmioLin = lin & PAGE_MASK;
+      mmioAcc = accKey;
+      mmioPage = gpa & PAGE_MASK;
+      mmioEpoch = chainEpoch;
+    }
     return -1;
   }
   const pageOff = base as u32;
