@@ -50,6 +50,8 @@ export interface BootTarget {
   vmlinux: string;
   initramfs: string;
   memoryMib: number;
+  /** vCPUs (default 1); QEMU gets the same -smp. */
+  smp?: number;
 }
 
 export interface BootRun {
@@ -113,6 +115,7 @@ export async function bootXpvh(t: BootTarget, cmdline = "console=hvc0"): Promise
     modules: [{ name: "initramfs.cpio.gz", data: initrd, cmdline: "" }],
     cmdline,
     memoryBytes: t.memoryMib * 1024 * 1024,
+    smp: t.smp ?? 1,
   });
   let text = "";
   let promptMs = 0;
@@ -185,7 +188,7 @@ export async function bootQemu(t: BootTarget, count = false): Promise<BootRun & 
   const khz = count ? undefined : hostTscKhz();
   const append = `console=ttyS0${khz ? ` tsc_early_khz=${khz}` : ""}`;
   const args = ["-M", "microvm", "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
-    "-m", String(t.memoryMib), "-kernel", t.vmlinux, "-initrd", t.initramfs, "-append", append];
+    "-m", String(t.memoryMib), "-smp", String(t.smp ?? 1), "-kernel", t.vmlinux, "-initrd", t.initramfs, "-append", append];
   if (count) {
     const plugin = insnCountPlugin();
     if (!plugin) throw new Error("tools/linux/qemu_insn_count.c does not build (no cc?)");
@@ -253,7 +256,8 @@ export async function bootRow(t: BootTarget, repeat: number, log: (s: string) =>
       log(`${t.label} on QEMU TCG failed: ${row.qemuError}`);
     }
   }
-  if (withQemu && !row.qemuError) {
+  // The counting run needs -icount, which QEMU's TCG does not finish an SMP boot under.
+  if (withQemu && !row.qemuError && (t.smp ?? 1) === 1) {
     try {
       const c = (await bootQemu(t, true)).count!;
       row.qemuCount = c;
@@ -303,6 +307,14 @@ export function bootRepeat(): number {
 /** The "boot" section of bench/run.ts: the project kernel. */
 export async function projectBoot(log: (s: string) => void): Promise<Figure[]> {
   const t = projectKernel();
+  if (!existsSync(t.vmlinux)) throw new Error(`no ${t.vmlinux}`);
+  return bootFigures(await bootRow(t, bootRepeat(), log));
+}
+
+/** The "smp" section of bench/run.ts: the project kernel on two vCPUs (xpvh runs
+ * them in turn on one thread; QEMU's TCG gives each its own thread). */
+export async function smpBoot(log: (s: string) => void): Promise<Figure[]> {
+  const t = { ...projectKernel(), label: "project kernel, -smp 2", smp: 2 };
   if (!existsSync(t.vmlinux)) throw new Error(`no ${t.vmlinux}`);
   return bootFigures(await bootRow(t, bootRepeat(), log));
 }

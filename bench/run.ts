@@ -6,13 +6,14 @@
 //   npx tsx bench/run.ts devices  virtio-blk and virtio-net measured from guests (bench/devices.ts);
 //                                 "blk", "net" (two machines on a hub) or "socket" (two processes) alone
 //   npx tsx bench/run.ts boot     Linux boot to the prompt, xpvh and QEMU TCG (bench/boot.ts)
+//   npx tsx bench/run.ts smp      the same on two vCPUs
 //   npx tsx bench/run.ts debian   the same with Debian's cloud kernel
 // XPVH_BENCH_REPEAT=N: best of N runs per CPU figure (default 2).
 import { cpus, loadavg } from "node:os";
 import { hypercallBench, type Figure } from "./hypercall.js";
 import { cpuBench, cpuFigures, cpuTable, WORKLOADS } from "./cpu.js";
 import { deviceBench, deviceFigures, deviceTable } from "./devices.js";
-import { debianBoot, projectBoot } from "./boot.js";
+import { debianBoot, projectBoot, smpBoot } from "./boot.js";
 
 const only = process.argv[2];
 const figures: Figure[] = [];
@@ -41,6 +42,7 @@ await section(cpuOnly ? `cpu ${only}` : "cpu", async () => {
 // XPVH_BENCH_REPEAT=N here too (default 3): best of N boots per engine.
 const bootLog = (s: string) => process.stderr.write(`bench: ${s}\n`);
 await section("boot", () => projectBoot(bootLog));
+await section("smp", () => smpBoot(bootLog));
 await section("debian", () => debianBoot(bootLog));
 
 // XPVH_BENCH_REPEAT=N here too (default 2): best of N runs per device figure.
