@@ -11,7 +11,9 @@ import { getEflags, setEflags } from "./flags";
 import {
   faulted, faultVector, faultCode, faultHasCode, faultAddr, clearFault, raise, GP, PF, DF, NP, TS_, SS_,
 } from "./fault";
-import { read32, read64, write16, write64, write32, setAccessPrivilege, selectTlbForCpl, setStackRef } from "./mmu";
+import {
+  read32, read64, write16, write64, write32, setAccessPrivilege, selectTlbForCpl, setStackRef, readableOff, writableOff,
+} from "./mmu";
 import {
   readDescriptor, descLo, descAttr, descBase, descLimit, loadCodeSegment, loadRealSegment, tssStack, stackFits,
 } from "./segment";
@@ -91,8 +93,18 @@ function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64):
   const gateErr = ((vector as u32) << 3) | 2 | ext;
   if (((vector as u32) * gateSize) + gateSize - 1 > idtLimit) { raise(GP, gateErr, true); return; }
   setAccessPrivilege(false);
-  const g0 = read64(idtBase + (vector as u64) * gateSize);
-  const g1: u64 = longActive ? read64(idtBase + (vector as u64) * gateSize + 8) : 0;
+  const gateLin = idtBase + (vector as u64) * gateSize;
+  let g0: u64;
+  let g1: u64 = 0;
+  // The gate in one page of the read TLB: one lookup for both halves (read64's own).
+  const go = readableOff(gateLin, gateSize as i32);
+  if (go >= 0) {
+    g0 = load<u64>(go as usize);
+    if (longActive) g1 = load<u64>(go as usize, 8);
+  } else {
+    g0 = read64(gateLin);
+    if (longActive) g1 = read64(gateLin + 8);
+  }
   selectTlbForCpl();
   if (faulted) return;
   const type = ((g0 >> 40) & 0x1f) as u32;
@@ -138,13 +150,23 @@ function deliver(vector: i32, hasCode: bool, code: u32, kind: i32, retRip: u64):
     setAccessPrivilege(newCpl == 3);
     const frame: u64 = hasCode ? 48 : 40;
     const top = rsp - frame;
-    let p = top;
-    setStackRef(true); // a non-canonical stack is #SS
-    if (hasCode) { write64(p, code); p += 8; }
-    write64(p, retRip); write64(p + 8, oldCs); write64(p + 16, oldFlags);
-    write64(p + 24, oldRsp); write64(p + 32, oldSs);
-    setStackRef(false);
-    if (faulted) { selectTlbForCpl(); return; }
+    // The frame in one page of the write TLB (so canonical, writable, no code in
+    // it): plain stores. Otherwise write64 each slot, which walks and faults.
+    const fo = writableOff(top, frame as i32);
+    if (fo >= 0) {
+      let o = fo as usize;
+      if (hasCode) { store<u64>(o, code as u64); o += 8; }
+      store<u64>(o, retRip); store<u64>(o, oldCs as u64, 8); store<u64>(o, oldFlags as u64, 16);
+      store<u64>(o, oldRsp, 24); store<u64>(o, oldSs as u64, 32);
+    } else {
+      let p = top;
+      setStackRef(true); // a non-canonical stack is #SS
+      if (hasCode) { write64(p, code); p += 8; }
+      write64(p, retRip); write64(p + 8, oldCs); write64(p + 16, oldFlags);
+      write64(p + 24, oldRsp); write64(p + 32, oldSs);
+      setStackRef(false);
+      if (faulted) { selectTlbForCpl(); return; }
+    }
     if (newCpl != (oldCpl as u32)) setSeg(SS, newCpl, 0, 0, (newCpl << 5) | 0x10093);
     loadCodeSegment(sel, newCpl);
     setGpr(RSP, top);

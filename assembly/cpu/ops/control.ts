@@ -11,7 +11,7 @@ import { raise, raiseGP, raiseUD, faulted, GP, NP, SS_ } from "../fault";
 import {
   readDescriptor, descLo, descAttr, descBase, descLimit, checkCodeTarget, loadCodeSegment, loadDataSegment, loadRealSegment,
 } from "../segment";
-import { selectTlbForCpl, isCanonical } from "../mmu";
+import { selectTlbForCpl, isCanonical, readableOff } from "../mmu";
 import { push, pop, peek, stackOpSize, setStackPointer, stackPointer } from "./operand";
 import { farThroughGate } from "./call_gate";
 
@@ -166,9 +166,21 @@ export function iret(opsz: i32): void {
   }
   if (!longActive && (getEflags() & F_NT) != 0) { raiseGP(0); return; } // task return: not supported
   const sz = mode64 ? (opsz == 2 ? 2 : opsz) : opsz;
-  const newRip = peek(sz, 0);
-  const sel = (peek(sz, sz as u64) & 0xffff) as u32;
-  const fl = peek(sz, 2 * (sz as u64)) as u32;
+  // IRETQ in 64-bit mode (SS's base is ignored there): a frame that sits in one page
+  // of the read TLB is five loads; else each slot is peeked (and may fault).
+  const fo = mode64 && sz == 8 ? readableOff(gpr(RSP), 40) : -1;
+  let newRip: u64;
+  let sel: u32;
+  let fl: u32;
+  if (fo >= 0) {
+    newRip = load<u64>(fo as usize);
+    sel = load<u16>(fo as usize, 8) as u32;
+    fl = load<u32>(fo as usize, 16);
+  } else {
+    newRip = peek(sz, 0);
+    sel = (peek(sz, sz as u64) & 0xffff) as u32;
+    fl = peek(sz, 2 * (sz as u64)) as u32;
+  }
   if (faulted) return;
   if ((sel & 0xfffc) == 0) { raiseGP(0); return; }
   if (!readDescriptor(sel, false, GP)) return;
@@ -187,8 +199,8 @@ export function iret(opsz: i32): void {
   const outer = rpl > oldCpl;
   if (mode64 || outer) {
     // 64-bit IRET always pops SS:RSP; legacy IRET only on a privilege change.
-    const nsp = peek(sz, 3 * (sz as u64));
-    const nss = (peek(sz, 4 * (sz as u64)) & 0xffff) as u32;
+    const nsp = fo >= 0 ? load<u64>(fo as usize, 24) : peek(sz, 3 * (sz as u64));
+    const nss = (fo >= 0 ? load<u16>(fo as usize, 32) as u32 : (peek(sz, 4 * (sz as u64)) & 0xffff) as u32);
     if (faulted) return;
     const csAttr = segAttr(CS);
     const csLimit = segLimit(CS);
