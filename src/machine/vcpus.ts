@@ -246,8 +246,7 @@ export class Vcpus {
   /** A fixed interrupt: IRR of `v`'s LAPIC. */
   fixed(v: number, vector: number): void {
     if (v === this.active) {
-      this.core.ex.injectVector(vector & 0xff);
-      this.core.ex.interruptPending();
+      this.core.ex.injectVector(vector & 0xff); // sets IRR and signals the core's run loop
     } else {
       // As the core's LAPIC does: IRR takes the vector even while the APIC is
       // software-disabled (a Xen upcall must not be lost during bring-up).
