@@ -425,6 +425,16 @@ import { modeKey } from "./state";
  * (size == 8); 8- and 16-bit: generic. */
 // @ts-ignore: decorator
 @inline const KS_MUL1: u32 = 244;
+/** LEA, + (size == 8). */
+// @ts-ignore: decorator
+@inline const KS_LEA: u32 = 252;
+/** MOVZX r32/r64, r8 and r16; MOVSXD r64, r32 (register sources). */
+// @ts-ignore: decorator
+@inline const KS_MOVZX_B: u32 = 31;
+// @ts-ignore: decorator
+@inline const KS_MOVZX_W: u32 = 32;
+// @ts-ignore: decorator
+@inline const KS_MOVSXD: u32 = 33;
 
 export function execFast(kind: u32, e: usize): void {
   switch (kind) {
@@ -595,6 +605,11 @@ export function execFast(kind: u32, e: usize): void {
     case 249: mul1K(e, true, false, 8); return;
     case 250: mul1K(e, true, true, 4); return;
     case 251: mul1K(e, true, true, 8); return;
+    case 252: regSet(load<u8>(e, E_GOFF), 4, eaOffsetOf(e)); return;
+    case 253: regSet(load<u8>(e, E_GOFF), 8, eaOffsetOf(e)); return;
+    case 31: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), 1)); return;
+    case 32: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), 2)); return;
+    case 33: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), sext(regGet(load<u8>(e, E_EOFF), 4), 4)); return;
     // END specialized
     case K_ALU_EG: aluEG(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); return;
     case K_ALU_GE: aluGE(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); return;
@@ -1369,6 +1384,11 @@ export let entryAt: usize = 0;
       case K_MOV_EI: movEI(e, load<u8>(e, E_SIZE) as i32); e += 64; if (e != end) continue; st = GO; break;
       case K_MOV_MI: st = fMovM(e, load<u8>(e, E_SIZE) as i32, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case K_LEA: regSet(load<u8>(e, E_GOFF), load<u8>(e, E_SIZE) as i32, eaOffsetOf(e)); e += 64; if (e != end) continue; st = GO; break;
+      case 252: regSet(load<u8>(e, E_GOFF), 4, eaOffsetOf(e)); e += 64; if (e != end) continue; st = GO; break;
+      case 253: regSet(load<u8>(e, E_GOFF), 8, eaOffsetOf(e)); e += 64; if (e != end) continue; st = GO; break;
+      case 31: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), 1)); e += 64; if (e != end) continue; st = GO; break;
+      case 32: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), 2)); e += 64; if (e != end) continue; st = GO; break;
+      case 33: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), sext(regGet(load<u8>(e, E_EOFF), 4), 4)); e += 64; if (e != end) continue; st = GO; break;
       case K_MOVX_GE: st = fMovX(e, false); if (st == GO) { e += 64; if (e != end) continue; } break;
       case K_MOVX_GM: st = fMovX(e, true); if (st == GO) { e += 64; if (e != end) continue; } break;
       case K_PUSH_E: st = fPushEAny(e); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1577,6 +1597,13 @@ export function classify(e: usize): u32 {
     else if (k == K_PUSH_I) k = KS_PUSHI + s8;
   }
   if (k == K_JCC) k = KS_JCC + x;
+  if (k == K_LEA && (size == 4 || size == 8)) k = KS_LEA + (size == 8 ? 1 : 0);
+  if (k == K_MOVX_GE && (size == 4 || size == 8)) {
+    // A zero-extended byte or word is the same in a 32- or 64-bit destination.
+    if (x == 1) k = KS_MOVZX_B;
+    else if (x == 2) k = KS_MOVZX_W;
+    else if (x == (4 | 0x10) && size == 8) k = KS_MOVSXD;
+  }
   if (k == K_SHIFT_EI && (size == 4 || size == 8) && x != 2 && x != 3) k = KS_SHIFT + x * 2 + (size == 8 ? 1 : 0);
   store<u8>(e, size as u8, E_SIZE);
   store<u8>(e, x as u8, E_X);
