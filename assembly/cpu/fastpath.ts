@@ -1107,7 +1107,16 @@ export function rasClear(): void {
     a = memLoad(tlbOff(t, la), size);
   } else a = regGet(load<u8>(e, E_EOFF), size);
   const g = load<u8>(e, E_GOFF) as u32;
-  regSet(g, size, imulNC(a, form >= 2 ? load<u64>(e, E_IMM) : regGet(g, size), size));
+  const b = form >= 2 ? load<u64>(e, E_IMM) : regGet(g, size);
+  if (size == 8) {
+    // Only factors below 2^32 (see fMul1): their product overflows when it reaches 2^63.
+    if (((a | b) >> 32) != 0) return SLOW;
+    const lo = a * b;
+    setResultFlagsInline(lo, 8, (lo as i64) < 0 ? F_CF | F_OF : 0);
+    regSet(g, 8, lo);
+    return GO;
+  }
+  regSet(g, size, imulNC(a, b, size));
   return GO;
 }
 
@@ -1121,6 +1130,18 @@ export function rasClear(): void {
     if (!tlbHit(t, la, size)) return SLOW;
     v = memLoad(tlbOff(t, la), size);
   } else v = regGet(load<u8>(e, E_EOFF), size);
+  if (size == 8) {
+    // Only factors below 2^32 (multi-precision C code multiplies 32-bit
+    // halves): the high half is 0. Others run out of line, so the block loop
+    // does not carry a 128-bit multiply (which slows all of it down).
+    const a = load<u64>(RAX_OFF);
+    if (((a | v) >> 32) != 0) return SLOW;
+    const lo = a * v;
+    store<u64>(RAX_OFF, lo);
+    store<u64>(RDX_OFF, 0);
+    setResultFlagsInline(lo, 8, signed && (lo as i64) < 0 ? F_CF | F_OF : 0);
+    return GO;
+  }
   mul1NC(v, size, signed);
   return GO;
 }
