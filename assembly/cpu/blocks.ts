@@ -74,10 +74,9 @@ import { K_JMP, K_JMP_IN, KS_CALL, KS_CALL_IN } from "./fastpath";
 // @ts-ignore: decorator
 @inline export const E_LINK: u32 = 32;
 
-/** Most instructions in one block: 64 holds a whole multi-precision inner loop
- * (35-40 instructions in Debian's kernel), so each turn is one block. */
+/** Most instructions in one block. */
 // @ts-ignore: decorator
-@inline const BLOCK_MAX: u32 = 64;
+@inline const BLOCK_MAX: u32 = 32;
 /** A block's first byte must leave 16 readable bytes in the page (entries compare
  * 16-byte windows); instructions further on end the block. */
 // @ts-ignore: decorator

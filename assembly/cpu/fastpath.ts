@@ -17,11 +17,11 @@ import {
 } from "./state";
 import { faulted, raiseGP } from "./fault";
 import {
-  testCC, testCCInline, sizeMask, setLazy, setLazyLogic, setResultFlagsInline, setLazyCarryInline, cfNC, condNC, keepCarryNC,
-  setCarryOverflowNC, LF_ADD, LF_SUB, LF_INC, LF_DEC, LF_ADC, LF_SBB,
+  testCC, testCCInline, sizeMask, setLazy, setLazyLogic, setResultFlagsInline, lazyHasCarryIn, condNC, keepCarryNC,
+  setCarryOverflowNC, LF_ADD, LF_SUB, LF_INC, LF_DEC,
 } from "./flags";
 import { F_CF, F_OF } from "./state";
-import { aluInline, incDecInline, shift, shiftInline, sext, mulHiU, mulHiS } from "./ops/alu";
+import { aluInline, incDecInline, shift, shiftInline, sext } from "./ops/alu";
 import {
   readMem, writeMem, writableOff, readSlow, writeSlow, probeWrite, setStackRef, isCanonical,
   tlbEntry, tlbHit, tlbOff, tlbRead, tlbWrite,
@@ -310,78 +310,6 @@ import { modeKey } from "./state";
   regSet(d, size, shiftInline(op, regGet(d, size), load<u8>(e, E_IMM) as u32, size));
 }
 
-// Multiplies (sizes 4 and 8), call-free so that the inline steps share them.
-// Flags as the generic path's (exec.ts setMulFlags): CF = OF = the product does
-// not fit the destination, AF = 0, ZF SF PF from the low half.
-
-// @ts-ignore: decorator
-@inline const RAX_OFF: usize = CPU_OFF + CPU_GPR;
-// @ts-ignore: decorator
-@inline const RDX_OFF: usize = CPU_OFF + CPU_GPR + 16;
-
-/** The two- and three-operand IMUL's product `a * b` of `size`, with its flags. */
-// @ts-ignore: decorator
-@inline function imulNC(a: u64, b: u64, size: i32): u64 {
-  if (size == 8) {
-    const lo = a * b;
-    // Two factors below 2^32 (multi-precision code multiplies 32-bit halves)
-    // have a product below 2^64: it overflows when it reaches 2^63.
-    const over = ((a | b) >> 32) == 0 ? (lo as i64) < 0 : mulHiS(a, b) != (((lo as i64) >> 63) as u64);
-    setResultFlagsInline(lo, 8, over ? F_CF | F_OF : 0);
-    return lo;
-  }
-  const r = ((sext(a, 4) as i64) * (sext(b, 4) as i64)) as u64;
-  const lo = r & 0xffffffff;
-  setResultFlagsInline(lo, 4, sext(lo, 4) != r ? F_CF | F_OF : 0);
-  return lo;
-}
-
-/** One-operand MUL/IMUL: RDX:RAX (EDX:EAX) = RAX * `src`, with its flags. */
-// @ts-ignore: decorator
-@inline function mul1NC(src: u64, size: i32, signed: bool): void {
-  if (size == 8) {
-    const a = load<u64>(RAX_OFF);
-    const lo = a * src;
-    const hi = signed ? mulHiS(a, src) : mulHiU(a, src);
-    store<u64>(RAX_OFF, lo);
-    store<u64>(RDX_OFF, hi);
-    const over = signed ? hi != (((lo as i64) >> 63) as u64) : hi != 0;
-    setResultFlagsInline(lo, 8, over ? F_CF | F_OF : 0);
-    return;
-  }
-  const a = load<u32>(RAX_OFF) as u64;
-  const b = src & 0xffffffff;
-  const r = signed ? ((sext(a, 4) as i64) * (sext(b, 4) as i64)) as u64 : a * b;
-  const lo = r & 0xffffffff;
-  store<u64>(RAX_OFF, lo);
-  store<u64>(RDX_OFF, (r >> 32) & 0xffffffff);
-  const over = signed ? sext(lo, 4) != r : (r >> 32) != 0;
-  setResultFlagsInline(lo, 4, over ? F_CF | F_OF : 0);
-}
-
-/** KS_IMUL, out of line (a memory operand may fault). */
-// @ts-ignore: decorator
-@inline function imulK(e: usize, form: i32, size: i32): void {
-  let a: u64;
-  if ((form & 1) != 0) {
-    a = readMem(eaLin(e), size);
-    if (faulted) return;
-  } else a = regGet(load<u8>(e, E_EOFF), size);
-  const g = load<u8>(e, E_GOFF) as u32;
-  regSet(g, size, imulNC(a, form >= 2 ? load<u64>(e, E_IMM) : regGet(g, size), size));
-}
-
-/** KS_MUL1, out of line. */
-// @ts-ignore: decorator
-@inline function mul1K(e: usize, signed: bool, mem: bool, size: i32): void {
-  let v: u64;
-  if (mem) {
-    v = readMem(eaLin(e), size);
-    if (faulted) return;
-  } else v = regGet(load<u8>(e, E_EOFF), size);
-  mul1NC(v, size, signed);
-}
-
 // Specialized kinds: KS_ALU + (form * 9 + op) * 2 + (size == 8 ? 1 : 0), forms
 // EG GE EI GM MG MI (0-5), op 0-8; KS_MOV + form * 2 + (size == 8), forms EG GM
 // MG EI MI (0-4); KS_PUSH/KS_POP/KS_PUSHI/KS_CALL/KS_RET + (size == 8); KS_JCC +
@@ -417,24 +345,6 @@ import { modeKey } from "./state";
 @inline export const KS_CALL_IN: u32 = 216;
 // @ts-ignore: decorator
 @inline const KS_SHIFT: u32 = 220; // + op * 2 + (size == 8), register by imm
-/** IMUL with a destination register, + form * 2 + (size == 8): forms G = G * E
- * reg, G = G * [m], G = E reg * imm, G = [m] * imm (0-3). 16-bit: generic. */
-// @ts-ignore: decorator
-@inline const KS_IMUL: u32 = 236;
-/** One-operand MUL and IMUL (RDX:RAX = RAX * src), + (signed * 2 + mem) * 2 +
- * (size == 8); 8- and 16-bit: generic. */
-// @ts-ignore: decorator
-@inline const KS_MUL1: u32 = 244;
-/** LEA, + (size == 8). */
-// @ts-ignore: decorator
-@inline const KS_LEA: u32 = 252;
-/** MOVZX r32/r64, r8 and r16; MOVSXD r64, r32 (register sources). */
-// @ts-ignore: decorator
-@inline const KS_MOVZX_B: u32 = 31;
-// @ts-ignore: decorator
-@inline const KS_MOVZX_W: u32 = 32;
-// @ts-ignore: decorator
-@inline const KS_MOVSXD: u32 = 33;
 
 export function execFast(kind: u32, e: usize): void {
   switch (kind) {
@@ -589,27 +499,6 @@ export function execFast(kind: u32, e: usize): void {
     case 233: shiftEI(e, 6, 8); return;
     case 234: shiftEI(e, 7, 4); return;
     case 235: shiftEI(e, 7, 8); return;
-    case 236: imulK(e, 0, 4); return;
-    case 237: imulK(e, 0, 8); return;
-    case 238: imulK(e, 1, 4); return;
-    case 239: imulK(e, 1, 8); return;
-    case 240: imulK(e, 2, 4); return;
-    case 241: imulK(e, 2, 8); return;
-    case 242: imulK(e, 3, 4); return;
-    case 243: imulK(e, 3, 8); return;
-    case 244: mul1K(e, false, false, 4); return;
-    case 245: mul1K(e, false, false, 8); return;
-    case 246: mul1K(e, false, true, 4); return;
-    case 247: mul1K(e, false, true, 8); return;
-    case 248: mul1K(e, true, false, 4); return;
-    case 249: mul1K(e, true, false, 8); return;
-    case 250: mul1K(e, true, true, 4); return;
-    case 251: mul1K(e, true, true, 8); return;
-    case 252: regSet(load<u8>(e, E_GOFF), 4, eaOffsetOf(e)); return;
-    case 253: regSet(load<u8>(e, E_GOFF), 8, eaOffsetOf(e)); return;
-    case 31: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), 1)); return;
-    case 32: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), 2)); return;
-    case 33: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), sext(regGet(load<u8>(e, E_EOFF), 4), 4)); return;
     // END specialized
     case K_ALU_EG: aluEG(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); return;
     case K_ALU_GE: aluGE(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); return;
@@ -743,9 +632,9 @@ export function endsBlock(kind: u32): bool {
 // Inline fast steps: the run loop's own copies of the commonest handlers,
 // without a single call (a call in the loop makes the compiler keep the loop's
 // state in memory). Anything they cannot finish without one (a TLB miss, a
-// non-canonical target, RCL/RCR, ...) they leave untouched and report SLOW;
-// the loop then runs that instruction through execFast() out of line. They
-// return GO, SLOW or a taken branch's target.
+// non-canonical target, an ADC/SBB flags record, RCL/RCR, ...) they leave
+// untouched and report SLOW; the loop then runs that instruction through
+// execFast() out of line. They return GO, SLOW or a taken branch's target.
 
 /** Done; the next instruction of the block follows. Any other value but SLOW is
  * a taken branch's target (the block ends); a branch to either of these two
@@ -756,8 +645,7 @@ export function endsBlock(kind: u32): bool {
 // @ts-ignore: decorator
 @inline export const SLOW: u64 = 0xfffffffffffffffe;
 
-/** ALU operation (op 0-8; 7 and 8 compare/test) without calls: ADC and SBB
- * take the carry-in from the lazy record (cfNC) and leave one of their own. */
+/** ALU operation without ADC/SBB (op 0-8 but 2 and 3; 7 and 8 compare/test). */
 // @ts-ignore: decorator
 @inline function aluNC(op: i32, dst: u64, src: u64, size: i32): u64 {
   const m = sizeMask(size);
@@ -765,18 +653,6 @@ export function endsBlock(kind: u32): bool {
   switch (op) {
     case 0: r = (dst + src) & m; setLazy(LF_ADD, r, dst & m, src & m, size); return r;
     case 1: r = (dst | src) & m; setLazyLogic(r, size); return r;
-    case 2: {
-      const c: u64 = cfNC() ? 1 : 0;
-      r = (dst + src + c) & m;
-      setLazyCarryInline(LF_ADC, r, dst & m, src & m, size, c);
-      return r;
-    }
-    case 3: {
-      const c: u64 = cfNC() ? 1 : 0;
-      r = (dst - src - c) & m;
-      setLazyCarryInline(LF_SBB, r, dst & m, src & m, size, c);
-      return r;
-    }
     case 4: case 8: r = dst & src & m; setLazyLogic(r, size); return r;
     case 5: case 7: r = (dst - src) & m; setLazy(LF_SUB, r, dst & m, src & m, size); return r;
     default: r = (dst ^ src) & m; setLazyLogic(r, size); return r;
@@ -801,6 +677,7 @@ export function endsBlock(kind: u32): bool {
 
 // @ts-ignore: decorator
 @inline function fAluR(e: usize, op: i32, size: i32, dOff: u32, src: u64): u64 {
+  if (op == 2 || op == 3) return SLOW;
   const r = aluNC(op, regGet(dOff, size), src, size);
   if (op < 7) regSet(dOff, size, r);
   return GO;
@@ -823,6 +700,7 @@ export function endsBlock(kind: u32): bool {
 
 // @ts-ignore: decorator
 @inline function fAluGM(e: usize, op: i32, size: i32): u64 {
+  if (op == 2 || op == 3) return SLOW;
   const la = eaLinF(e);
   const t = tlbEntry(tlbRead, la);
   if (!tlbHit(t, la, size)) return SLOW;
@@ -835,6 +713,7 @@ export function endsBlock(kind: u32): bool {
 
 // @ts-ignore: decorator
 @inline function fAluM(e: usize, op: i32, size: i32, src: u64): u64 {
+  if (op == 2 || op == 3) return SLOW;
   const lin = eaLinF(e);
   if (op >= 7) {
     const t = tlbEntry(tlbRead, lin);
@@ -1029,12 +908,14 @@ export function rasClear(): void {
 
 // @ts-ignore: decorator
 @inline function fJcc(e: usize, cc: i32, rb: u64): u64 {
+  if (lazyHasCarryIn()) return SLOW;
   if (!condNC(cc)) return GO;
   return fBranch(nextOf(e, rb) + load<u64>(e, E_IMM));
 }
 
 // @ts-ignore: decorator
 @inline function fIncDec(e: usize, size: i32, dec: bool): u64 {
+  if (lazyHasCarryIn()) return SLOW;
   const d = load<u8>(e, E_EOFF) as u32;
   const v = regGet(d, size);
   keepCarryNC();
@@ -1059,12 +940,14 @@ export function rasClear(): void {
   let r: u64;
   switch (op) {
     case 0: { // ROL
+      if (lazyHasCarryIn()) return SLOW;
       const c = count % nb;
       r = c == 0 ? v : ((v << (c as u64)) | (v >> ((nb - c) as u64))) & m;
       setCarryOverflowNC((r & 1) != 0, ((r >> top) & 1) != (r & 1));
       break;
     }
     case 1: { // ROR
+      if (lazyHasCarryIn()) return SLOW;
       const c = count % nb;
       r = c == 0 ? v : ((v >> (c as u64)) | (v << ((nb - c) as u64))) & m;
       setCarryOverflowNC(((r >> top) & 1) != 0, ((r >> top) & 1) != ((r >> (top - 1)) & 1));
@@ -1095,56 +978,6 @@ export function rasClear(): void {
 }
 
 // The multi-line steps of runEntries(), as functions of their own.
-
-/** KS_IMUL (form: see there). */
-// @ts-ignore: decorator
-@inline function fImul(e: usize, form: i32, size: i32): u64 {
-  let a: u64;
-  if ((form & 1) != 0) {
-    const la = eaLinF(e);
-    const t = tlbEntry(tlbRead, la);
-    if (!tlbHit(t, la, size)) return SLOW;
-    a = memLoad(tlbOff(t, la), size);
-  } else a = regGet(load<u8>(e, E_EOFF), size);
-  const g = load<u8>(e, E_GOFF) as u32;
-  const b = form >= 2 ? load<u64>(e, E_IMM) : regGet(g, size);
-  if (size == 8) {
-    // Only factors below 2^32 (see fMul1): their product overflows when it reaches 2^63.
-    if (((a | b) >> 32) != 0) return SLOW;
-    const lo = a * b;
-    setResultFlagsInline(lo, 8, (lo as i64) < 0 ? F_CF | F_OF : 0);
-    regSet(g, 8, lo);
-    return GO;
-  }
-  regSet(g, size, imulNC(a, b, size));
-  return GO;
-}
-
-/** KS_MUL1. */
-// @ts-ignore: decorator
-@inline function fMul1(e: usize, signed: bool, mem: bool, size: i32): u64 {
-  let v: u64;
-  if (mem) {
-    const la = eaLinF(e);
-    const t = tlbEntry(tlbRead, la);
-    if (!tlbHit(t, la, size)) return SLOW;
-    v = memLoad(tlbOff(t, la), size);
-  } else v = regGet(load<u8>(e, E_EOFF), size);
-  if (size == 8) {
-    // Only factors below 2^32 (multi-precision C code multiplies 32-bit
-    // halves): the high half is 0. Others run out of line, so the block loop
-    // does not carry a 128-bit multiply (which slows all of it down).
-    const a = load<u64>(RAX_OFF);
-    if (((a | v) >> 32) != 0) return SLOW;
-    const lo = a * v;
-    store<u64>(RAX_OFF, lo);
-    store<u64>(RDX_OFF, 0);
-    setResultFlagsInline(lo, 8, signed && (lo as i64) < 0 ? F_CF | F_OF : 0);
-    return GO;
-  }
-  mul1NC(v, size, signed);
-  return GO;
-}
 
 // @ts-ignore: decorator
 @inline function fAluMGAny(e: usize): u64 {
@@ -1183,6 +1016,7 @@ export function rasClear(): void {
 
 // @ts-ignore: decorator
 @inline function fCmov(e: usize, mem: bool): u64 {
+  if (lazyHasCarryIn()) return SLOW;
   const size = load<u8>(e, E_SIZE) as i32;
   let v: u64;
   if (!mem) v = regGet(load<u8>(e, E_EOFF), size);
@@ -1200,6 +1034,7 @@ export function rasClear(): void {
 
 // @ts-ignore: decorator
 @inline function fSetcc(e: usize): u64 {
+  if (lazyHasCarryIn()) return SLOW;
   store<u8>(CPU_OFF + CPU_GPR + load<u8>(e, E_EOFF), condNC(load<u8>(e, E_X) as i32) ? 1 : 0);
   return GO;
 }
@@ -1224,10 +1059,6 @@ export let entryAt: usize = 0;
       case 65: st = fAluEG(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 66: st = fAluEG(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 67: st = fAluEG(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 68: st = fAluEG(e, 2, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 69: st = fAluEG(e, 2, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 70: st = fAluEG(e, 3, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 71: st = fAluEG(e, 3, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 72: st = fAluEG(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 73: st = fAluEG(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 74: st = fAluEG(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1242,10 +1073,6 @@ export let entryAt: usize = 0;
       case 83: st = fAluGE(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 84: st = fAluGE(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 85: st = fAluGE(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 86: st = fAluGE(e, 2, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 87: st = fAluGE(e, 2, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 88: st = fAluGE(e, 3, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 89: st = fAluGE(e, 3, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 90: st = fAluGE(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 91: st = fAluGE(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 92: st = fAluGE(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1260,10 +1087,6 @@ export let entryAt: usize = 0;
       case 101: st = fAluEI(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 102: st = fAluEI(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 103: st = fAluEI(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 104: st = fAluEI(e, 2, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 105: st = fAluEI(e, 2, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 106: st = fAluEI(e, 3, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 107: st = fAluEI(e, 3, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 108: st = fAluEI(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 109: st = fAluEI(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 110: st = fAluEI(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1278,10 +1101,6 @@ export let entryAt: usize = 0;
       case 119: st = fAluGM(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 120: st = fAluGM(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 121: st = fAluGM(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 122: st = fAluGM(e, 2, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 123: st = fAluGM(e, 2, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 124: st = fAluGM(e, 3, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 125: st = fAluGM(e, 3, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 126: st = fAluGM(e, 4, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 127: st = fAluGM(e, 4, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 128: st = fAluGM(e, 5, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1296,10 +1115,6 @@ export let entryAt: usize = 0;
       case 137: st = fAluM(e, 0, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 138: st = fAluM(e, 1, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 139: st = fAluM(e, 1, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 140: st = fAluM(e, 2, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 141: st = fAluM(e, 2, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 142: st = fAluM(e, 3, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 143: st = fAluM(e, 3, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 144: st = fAluM(e, 4, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 145: st = fAluM(e, 4, 8, regGet(load<u8>(e, E_GOFF), 8)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 146: st = fAluM(e, 5, 4, regGet(load<u8>(e, E_GOFF), 4)); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1314,10 +1129,6 @@ export let entryAt: usize = 0;
       case 155: st = fAluM(e, 0, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 156: st = fAluM(e, 1, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 157: st = fAluM(e, 1, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 158: st = fAluM(e, 2, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 159: st = fAluM(e, 2, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 160: st = fAluM(e, 3, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 161: st = fAluM(e, 3, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 162: st = fAluM(e, 4, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 163: st = fAluM(e, 4, 8, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 164: st = fAluM(e, 5, 4, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1376,22 +1187,6 @@ export let entryAt: usize = 0;
       case 233: st = fShift(e, 6, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 234: st = fShift(e, 7, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
       case 235: st = fShift(e, 7, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 236: st = fImul(e, 0, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 237: st = fImul(e, 0, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 238: st = fImul(e, 1, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 239: st = fImul(e, 1, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 240: st = fImul(e, 2, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 241: st = fImul(e, 2, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 242: st = fImul(e, 3, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 243: st = fImul(e, 3, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 244: st = fMul1(e, false, false, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 245: st = fMul1(e, false, false, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 246: st = fMul1(e, false, true, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 247: st = fMul1(e, false, true, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 248: st = fMul1(e, true, false, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 249: st = fMul1(e, true, false, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 250: st = fMul1(e, true, true, 4); if (st == GO) { e += 64; if (e != end) continue; } break;
-      case 251: st = fMul1(e, true, true, 8); if (st == GO) { e += 64; if (e != end) continue; } break;
       // END specialized
       case K_ALU_EG: st = fAluEG(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
       case K_ALU_GE: st = fAluGE(e, load<u8>(e, E_X) as i32, load<u8>(e, E_SIZE) as i32); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1405,11 +1200,6 @@ export let entryAt: usize = 0;
       case K_MOV_EI: movEI(e, load<u8>(e, E_SIZE) as i32); e += 64; if (e != end) continue; st = GO; break;
       case K_MOV_MI: st = fMovM(e, load<u8>(e, E_SIZE) as i32, load<u64>(e, E_IMM)); if (st == GO) { e += 64; if (e != end) continue; } break;
       case K_LEA: regSet(load<u8>(e, E_GOFF), load<u8>(e, E_SIZE) as i32, eaOffsetOf(e)); e += 64; if (e != end) continue; st = GO; break;
-      case 252: regSet(load<u8>(e, E_GOFF), 4, eaOffsetOf(e)); e += 64; if (e != end) continue; st = GO; break;
-      case 253: regSet(load<u8>(e, E_GOFF), 8, eaOffsetOf(e)); e += 64; if (e != end) continue; st = GO; break;
-      case 31: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), 1)); e += 64; if (e != end) continue; st = GO; break;
-      case 32: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), regGet(load<u8>(e, E_EOFF), 2)); e += 64; if (e != end) continue; st = GO; break;
-      case 33: store<u64>(CPU_OFF + CPU_GPR + load<u8>(e, E_GOFF), sext(regGet(load<u8>(e, E_EOFF), 4), 4)); e += 64; if (e != end) continue; st = GO; break;
       case K_MOVX_GE: st = fMovX(e, false); if (st == GO) { e += 64; if (e != end) continue; } break;
       case K_MOVX_GM: st = fMovX(e, true); if (st == GO) { e += 64; if (e != end) continue; } break;
       case K_PUSH_E: st = fPushEAny(e); if (st == GO) { e += 64; if (e != end) continue; } break;
@@ -1492,17 +1282,6 @@ export function classify(e: usize): u32 {
       case 0xa8: case 0xa9: k = K_ALU_EI; x = 8; eoff = 0; newImm = imm & sizeMask(size); break;
       case 0xf6: case 0xf7:
         if ((regf & 7) < 2) { k = mem ? K_ALU_MI : K_ALU_EI; x = 8; newImm = imm & sizeMask(size); }
-        else if (op == 0xf7 && (regf & 6) == 4 && (osz == 4 || osz == 8)) {
-          size = osz; eoff = rmf << 3;
-          k = KS_MUL1 + (((regf & 1) << 1) + (mem ? 1 : 0)) * 2 + (osz == 8 ? 1 : 0);
-        }
-        break;
-      case 0x1af: case 0x69: case 0x6b:
-        if (osz == 4 || osz == 8) {
-          size = osz; goff = regf << 3; eoff = rmf << 3;
-          if (op != 0x1af) newImm = op == 0x6b ? sext(imm, 1) : sext(imm, 4);
-          k = KS_IMUL + ((op == 0x1af ? 0 : 2) + (mem ? 1 : 0)) * 2 + (osz == 8 ? 1 : 0);
-        }
         break;
       case 0x88: case 0x89: k = mem ? K_MOV_MG : K_MOV_EG; break;
       case 0x8a: case 0x8b:
@@ -1618,13 +1397,6 @@ export function classify(e: usize): u32 {
     else if (k == K_PUSH_I) k = KS_PUSHI + s8;
   }
   if (k == K_JCC) k = KS_JCC + x;
-  if (k == K_LEA && (size == 4 || size == 8)) k = KS_LEA + (size == 8 ? 1 : 0);
-  if (k == K_MOVX_GE && (size == 4 || size == 8)) {
-    // A zero-extended byte or word is the same in a 32- or 64-bit destination.
-    if (x == 1) k = KS_MOVZX_B;
-    else if (x == 2) k = KS_MOVZX_W;
-    else if (x == (4 | 0x10) && size == 8) k = KS_MOVSXD;
-  }
   if (k == K_SHIFT_EI && (size == 4 || size == 8) && x != 2 && x != 3) k = KS_SHIFT + x * 2 + (size == 8 ? 1 : 0);
   store<u8>(e, size as u8, E_SIZE);
   store<u8>(e, x as u8, E_X);

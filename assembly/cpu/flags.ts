@@ -100,27 +100,23 @@ export function setResultFlags(res: u64, size: i32, cfofaf: u32): void {
   lfSize = size;
 }
 
-/** setLazyCarry() for the fast paths (ADC/SBB: `carry` is the carry-in, 0 or 1). */
-// @ts-ignore: decorator
-@inline export function setLazyCarryInline(kind: i32, res: u64, dst: u64, src: u64, size: i32, carry: u64): void {
-  lfCarry = carry;
-  setLazy(kind, res, dst, src, size);
-}
-
 // ---------------------------------------------------------------------------
 // Call-free flag reads for the run loop's inline fast paths (fastpath.ts). They
-// cover every lazy kind, ADC/SBB records included: their CF is the operands'
-// comparison with the carry-in (lfCarry) deciding the equal case, and OF/AF
-// use the ADD/SUB formulas (which hold with a carry-in).
+// cover every lazy kind but ADC/SBB; callers check for those first
+// (lazyHasCarryIn) and take the slow path.
+
+/** The lazy record is an ADC/SBB one (its CF needs the carry-in). */
+// @ts-ignore: decorator
+@inline export function lazyHasCarryIn(): bool {
+  return (lfKind & ~1) == LF_ADC; // LF_ADC or LF_SBB
+}
 
 // @ts-ignore: decorator
-@inline export function cfNC(): bool {
+@inline function cfNC(): bool {
   const k = lfKind;
   if (k == LF_SUB) return lfDst < lfSrc;
   if (k == LF_ADD) return lfRes < lfDst;
   if (k == LF_LOGIC) return false;
-  if (k == LF_ADC) return lfCarry != 0 ? lfRes <= lfDst : lfRes < lfDst;
-  if (k == LF_SBB) return lfCarry != 0 ? lfDst <= lfSrc : lfDst < lfSrc;
   return (eflags & F_CF) != 0; // NONE INC DEC RESULT
 }
 
@@ -140,8 +136,8 @@ export function setResultFlags(res: u64, size: i32, cfofaf: u32): void {
 @inline function ofNC(): bool {
   const k = lfKind;
   const sb = signBit(lfSize);
-  if (k == LF_SUB || k == LF_SBB) return ((lfDst ^ lfSrc) & (lfDst ^ lfRes) & sb) != 0;
-  if (k == LF_ADD || k == LF_ADC) return ((lfDst ^ lfRes) & (lfSrc ^ lfRes) & sb) != 0;
+  if (k == LF_SUB) return ((lfDst ^ lfSrc) & (lfDst ^ lfRes) & sb) != 0;
+  if (k == LF_ADD) return ((lfDst ^ lfRes) & (lfSrc ^ lfRes) & sb) != 0;
   if (k == LF_LOGIC) return false;
   if (k == LF_INC) return lfRes == sb;
   if (k == LF_DEC) return lfRes == sb - 1;
@@ -165,7 +161,7 @@ export function setResultFlags(res: u64, size: i32, cfofaf: u32): void {
   return ((lfRes ^ lfDst ^ lfSrc) & 0x10) != 0 ? F_AF : 0;
 }
 
-/** testCC() without calls. */
+/** testCC() without calls; not for an ADC/SBB record. */
 // @ts-ignore: decorator
 @inline export function condNC(cc: i32): bool {
   let r: bool;
@@ -198,15 +194,14 @@ export function setResultFlags(res: u64, size: i32, cfofaf: u32): void {
   return (cc & 1) != 0 ? !r : r;
 }
 
-/** keepCarry() without calls. */
+/** keepCarry() without calls; not for an ADC/SBB record. */
 // @ts-ignore: decorator
 @inline export function keepCarryNC(): void {
   const k = lfKind;
-  // NONE INC DEC RESULT (0, 4, 5, 8) hold CF in eflags already.
-  if (k != LF_NONE && (k < LF_INC || k > LF_DEC) && k != LF_RESULT) eflags = cfNC() ? eflags | F_CF : eflags & ~F_CF;
+  if (k == LF_SUB || k == LF_ADD || k == LF_LOGIC) eflags = cfNC() ? eflags | F_CF : eflags & ~F_CF;
 }
 
-/** setCarryOverflow() without calls. */
+/** setCarryOverflow() without calls; not for an ADC/SBB record. */
 // @ts-ignore: decorator
 @inline export function setCarryOverflowNC(cf: bool, ovf: bool): void {
   let f = eflags;

@@ -193,31 +193,23 @@ export function shiftDouble(dst: u64, src: u64, count: u32, size: i32, left: boo
 
 export let mulHi: u64 = 0;
 
-/** The high half of the unsigned 64x64 → 128 product (the low half is a * b). */
-// @ts-ignore: decorator
-@inline export function mulHiU(a: u64, b: u64): u64 {
-  const a0 = a & 0xffffffff, a1 = a >> 32, b0 = b & 0xffffffff, b1 = b >> 32;
-  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0;
-  const mid = (p00 >> 32) + (p01 & 0xffffffff) + (p10 & 0xffffffff);
-  return a1 * b1 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-}
-
-/** The high half of the signed 64x64 → 128 product. */
-// @ts-ignore: decorator
-@inline export function mulHiS(a: u64, b: u64): u64 {
-  return mulHiU(a, b) - (((a as i64) >> 63) as u64 & b) - (((b as i64) >> 63) as u64 & a);
-}
-
 /** Unsigned 64x64 → 128; returns the low half, high half in mulHi. */
 export function mulU128(a: u64, b: u64): u64 {
-  mulHi = mulHiU(a, b);
-  return a * b;
+  const a0 = a & 0xffffffff, a1 = a >> 32, b0 = b & 0xffffffff, b1 = b >> 32;
+  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const mid = (p00 >> 32) + (p01 & 0xffffffff) + (p10 & 0xffffffff);
+  mulHi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+  return (mid << 32) | (p00 & 0xffffffff);
 }
 
 /** Signed 64x64 → 128. */
 export function mulS128(a: u64, b: u64): u64 {
-  mulHi = mulHiS(a, b);
-  return a * b;
+  const lo = mulU128(a, b);
+  let hi = mulHi;
+  if ((a as i64) < 0) hi -= b;
+  if ((b as i64) < 0) hi -= a;
+  mulHi = hi;
+  return lo;
 }
 
 /** Sets CF=OF for a multiply (overflow into the high half) and the result flags. */
