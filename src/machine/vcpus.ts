@@ -173,10 +173,7 @@ export class Vcpus {
   pick(): number | null {
     for (let i = 0; i < this.count; i++) {
       const v = (this.next + i) % this.count;
-      const s = this.saved[v];
-      if (s.state === "halted" && this.hasWork(v)) s.state = "runnable";
-      else if (s.state === "blocked" && !this.hooks.stillBlocked(v)) s.state = "runnable";
-      if (s.state === "runnable") {
+      if (this.ready(v)) {
         this.next = (v + 1) % this.count;
         return v;
       }
@@ -186,12 +183,16 @@ export class Vcpus {
 
   /** Some vCPU other than `v` could run now (a spinning `v` should let it). */
   othersRunnable(v: number): boolean {
-    for (let i = 0; i < this.count; i++) {
-      if (i === v) continue;
-      const s = this.saved[i].state;
-      if (s === "runnable" || (s === "halted" && this.hasWork(i)) || (s === "blocked" && !this.hooks.stillBlocked(i))) return true;
-    }
+    for (let i = 0; i < this.count; i++) if (i !== v && this.ready(i)) return true;
     return false;
+  }
+
+  /** Whether v can run now. A halted vCPU with an interrupt to take, or a blocked
+   * one whose wait has ended, becomes runnable here. */
+  private ready(v: number): boolean {
+    const s = this.saved[v];
+    if ((s.state === "halted" && this.hasWork(v)) || (s.state === "blocked" && !this.hooks.stillBlocked(v))) s.state = "runnable";
+    return s.state === "runnable";
   }
 
   /** Every vCPU is dead or offline: nothing will ever run again. */
