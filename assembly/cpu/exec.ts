@@ -45,7 +45,7 @@ import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePag
 import { cpuid } from "./cpuid";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
 import { insnCount, addInsn, markEntry, tscNow, setInsnCount } from "./tsc";
-import { execFast, runEntries, entryAt, endsBlock, rasPush, rasPop, SLOW, GO, KS_CALL, KS_RET } from "./fastpath";
+import { execFast, runEntries, entryAt, endsBlock, rasPush, rasPop, SLOW, GO, KS_CALL, KS_RET, K_GENERIC_IN } from "./fastpath";
 import { blockHit, blockAt, blockCacheFlush, codeGenBump, B_COUNT, B_LINK, E_NEXT, E_LINK } from "./blocks";
 import { outOfFrames } from "../mem/phys";
 import { lapicPendingVector, lapicAccept, lapicTick, lapicCheckAt } from "../apic/lapic";
@@ -352,7 +352,7 @@ function stepSlow(e: usize): bool {
   const nr = rip + (load<u8>(e, E_LEN) as u64);
   setNextRip(nr);
   const k = load<u8>(e, E_KIND);
-  if (k != 0) execFast(k, e);
+  if (k != 0 && k != K_GENERIC_IN) execFast(k, e);
   else { setIns(e); generic(); }
   addInsn();
   if (faulted) {

@@ -95,6 +95,11 @@ import { modeKey } from "./state";
 @inline const K_NOP: u32 = 29;
 // @ts-ignore: decorator
 @inline const K_SHIFT_MI: u32 = 30; // shift/rotate [m] by imm
+/** Run by the generic code (exec.ts, by opcode) but inside the block: an
+ * instruction that only computes on registers, flags and memory, so the block
+ * may go on after it (genericStays()). */
+// @ts-ignore: decorator
+@inline export const K_GENERIC_IN: u32 = 31;
 
 // ---------------------------------------------------------------------------
 // Operand helpers.
@@ -1227,6 +1232,50 @@ export let entryAt: usize = 0;
 // ---------------------------------------------------------------------------
 // Classification (decode time).
 
+/** True for an instruction without a fast path that cannot change what the
+ * block was built for: not the mode, CS, paging, EFLAGS.IF/TF, the instruction
+ * flow (RIP moves on by its length, or a fault) nor the run (no exit). Writes to
+ * code or MMIO stop the run loop after it by themselves (requestCheck), like the
+ * fast paths' stores. Multiply/divide, bit tests and scans, exchanges, BSWAP,
+ * SHLD/SHRD, RDTSC/RDMSR/CPUID, SSE and x87 arithmetic are such: they no longer
+ * cut the block in two (multi-precision code and event-channel handlers are
+ * made of them). */
+function genericStays(op: u32, reg: u32): bool {
+  if (op < 0x100) {
+    if (op < 0x40) return (op & 7) < 6; // ALU forms (ADC/SBB, LOCK)
+    switch (op) {
+      case 0x69: case 0x6b: // IMUL imm
+      case 0x86: case 0x87: // XCHG r/m
+      case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: // XCHG rAX
+      case 0x98: case 0x99: case 0x9b: case 0x9e: case 0x9f: // CBW/CWD, FWAIT, SAHF/LAHF
+      case 0x80: case 0x81: case 0x83: // LOCK CMP, segment-checked forms
+      case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: // RCL/RCR, shifts of [m] by CL
+      case 0xc9: // LEAVE
+      case 0xf6: case 0xf7: // NOT/NEG/MUL/IMUL/DIV/IDIV
+        return true;
+      case 0xfe: case 0xff: return reg < 2; // LOCK INC/DEC (the rest branch or push)
+    }
+    return op >= 0xd8 && op <= 0xdf; // x87
+  }
+  if (op < 0x200) {
+    const b = op & 0xff;
+    switch (b) {
+      case 0x31: case 0x32: case 0xa2: // RDTSC, RDMSR, CPUID (answered in the core)
+      case 0xa3: case 0xab: case 0xb3: case 0xbb: case 0xba: // BT/BTS/BTR/BTC
+      case 0xbc: case 0xbd: case 0xb8: // BSF/BSR (TZCNT/LZCNT), POPCNT
+      case 0xaf: case 0xa4: case 0xa5: case 0xac: case 0xad: // IMUL r, SHLD/SHRD
+      case 0xb0: case 0xb1: case 0xc0: case 0xc1: case 0xc7: // CMPXCHG, XADD, CMPXCHG8B/16B, RDRAND
+      case 0xae: // FXSAVE/FXRSTOR, LDMXCSR/STMXCSR, fences
+        return true;
+    }
+    if (b >= 0xc8 && b <= 0xcf) return true; // BSWAP
+    // SSE/SSE2 moves, arithmetic, conversions, compares and shuffles.
+    return (b >= 0x10 && b <= 0x17) || (b >= 0x28 && b <= 0x2f) || (b >= 0x50 && b <= 0x7f && b != 0x77) ||
+      (b >= 0xc2 && b <= 0xc6) || b >= 0xd0;
+  }
+  return true; // 0F 38 / 0F 3A: SSSE3/SSE4.1/MOVBE/CRC32 data operations
+}
+
 /** Byte offset of register `r` as an operand of `size` (AH..BH without REX). */
 function regOff(r: u32, size: i32, rex: u32): u32 {
   if (size == 1 && rex == 0 && r >= 4 && r < 8) return ((r - 4) << 3) + 1;
@@ -1377,7 +1426,7 @@ export function classify(e: usize): u32 {
         }
     }
   }
-  if (k == 0) return 0;
+  if (k == 0) return genericStays(op, regf & 7) ? K_GENERIC_IN : 0;
   // Through a segment whose limit must be checked (state.ts segChecks, part of
   // the blocks' modeKey): the generic path, which checks every access.
   const checks = segChecks;
