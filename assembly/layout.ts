@@ -20,6 +20,8 @@
 // @ts-ignore: decorator
 @inline export const MAIL_MAX: u32 = 0xff; // mailbox entries; a full mailbox drops further messages (the host drains it at every exit)
 // @ts-ignore: decorator
+@inline export const EVTCHN_SEND_OFF: u32 = 0xa000; // what the core needs to answer EVTCHNOP_send itself (xen/evtchn_send.ts; EVS_* below), 20 KiB: written by the host
+// @ts-ignore: decorator
 @inline export const TLB_OFF: u32 = 0x10000; // software TLB: 4 arrays x 4096 entries x 16 B
 // @ts-ignore: decorator
 @inline export const TLB_ENTRIES: u32 = 0x1000; // entries per TLB array (direct mapped by page number)
@@ -389,6 +391,24 @@
 @inline export const MAIL_ICR: u32 = 0x1; // an interprocessor interrupt written to the ICR
 // @ts-ignore: decorator
 @inline export const MAIL_MSI: u32 = 0x2; // a device's message-signalled interrupt
+
+// in-core EVTCHNOP_send (EVTCHN_SEND_OFF + ...): the 2-level ABI, 64-bit shared_info layout
+// @ts-ignore: decorator
+@inline export const EVS_ENABLED: u32 = 0x0; // u32 1 = the core may answer EVTCHNOP_send for the ports in EVS_PORTS
+// @ts-ignore: decorator
+@inline export const EVS_SENT: u32 = 0x4; // u32 sends the core answered since the host last took the count
+// @ts-ignore: decorator
+@inline export const EVS_PENDING: u32 = 0x8; // u32 wasm offset of shared_info.evtchn_pending
+// @ts-ignore: decorator
+@inline export const EVS_MASK: u32 = 0xc; // u32 wasm offset of shared_info.evtchn_mask
+// @ts-ignore: decorator
+@inline export const EVS_VCPU_INFO: u32 = 0x400; // u32 x 256: wasm offset of vCPU v's vcpu_info, 0 = none
+// @ts-ignore: decorator
+@inline export const EVS_UPCALL_VECTOR: u32 = 0x800; // u32 x 256: vCPU v's per-vCPU upcall vector, 0 = none (CALLBACK_IRQ's latch then)
+// @ts-ignore: decorator
+@inline export const EVS_PORTS: u32 = 0x1000; // u32 x EVS_MAX_PORTS: the port a send on port p raises (IPI: p, loopback: its peer) | vCPU << 16; 0 = leave it to the host
+// @ts-ignore: decorator
+@inline export const EVS_MAX_PORTS: u32 = 0x1000; // ports of the 64-bit 2-level ABI
 
 // access kinds for translate()
 // @ts-ignore: decorator

@@ -19,6 +19,7 @@ const groups: Group[] = [
       ["IO_BITMAP_OFF", 0x6000, "8 KiB, one bit per I/O port the host handles; other ports read all-ones and drop writes in the core"],
       ["MAIL_OFF", 0x8000, "interrupts for other vCPUs the core cannot deliver itself (IPIs, MSIs): u32 count, entries from +16 (MAIL_* below)"],
       ["MAIL_MAX", 255, "mailbox entries; a full mailbox drops further messages (the host drains it at every exit)"],
+      ["EVTCHN_SEND_OFF", 0xa000, "what the core needs to answer EVTCHNOP_send itself (xen/evtchn_send.ts; EVS_* below), 20 KiB: written by the host"],
       ["TLB_OFF", 0x10000, "software TLB: 4 arrays x 4096 entries x 16 B"],
       ["TLB_ENTRIES", 4096, "entries per TLB array (direct mapped by page number)"],
       ["TLB_LOG_OFF", 0x50000, "indices of filled TLB slots, so a flush touches only those"],
@@ -228,6 +229,19 @@ const groups: Group[] = [
       ["MAIL_FROM", 12, "u32 sender's vCPU id (ICR)"],
       ["MAIL_ICR", 1, "an interprocessor interrupt written to the ICR"],
       ["MAIL_MSI", 2, "a device's message-signalled interrupt"],
+    ],
+  },
+  {
+    title: "in-core EVTCHNOP_send (EVTCHN_SEND_OFF + ...): the 2-level ABI, 64-bit shared_info layout",
+    entries: [
+      ["EVS_ENABLED", 0x00, "u32 1 = the core may answer EVTCHNOP_send for the ports in EVS_PORTS"],
+      ["EVS_SENT", 0x04, "u32 sends the core answered since the host last took the count"],
+      ["EVS_PENDING", 0x08, "u32 wasm offset of shared_info.evtchn_pending"],
+      ["EVS_MASK", 0x0c, "u32 wasm offset of shared_info.evtchn_mask"],
+      ["EVS_VCPU_INFO", 0x400, "u32 x 256: wasm offset of vCPU v's vcpu_info, 0 = none"],
+      ["EVS_UPCALL_VECTOR", 0x800, "u32 x 256: vCPU v's per-vCPU upcall vector, 0 = none (CALLBACK_IRQ's latch then)"],
+      ["EVS_PORTS", 0x1000, "u32 x EVS_MAX_PORTS: the port a send on port p raises (IPI: p, loopback: its peer) | vCPU << 16; 0 = leave it to the host"],
+      ["EVS_MAX_PORTS", 4096, "ports of the 64-bit 2-level ABI"],
     ],
   },
   {

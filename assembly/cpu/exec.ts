@@ -43,6 +43,7 @@ import { loadSegment, loadTaskRegister, loadLdt, readDescriptor, descLo, descAtt
 import { deliverPendingFault, deliverExternal, deliverSoftware, tripleFault } from "./interrupt";
 import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePage, setStackRef } from "./mmu";
 import { cpuid } from "./cpuid";
+import { evtchnSendInCore } from "../xen/evtchn_send";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
 import { insnCount, addInsn, markEntry, tscNow, setInsnCount } from "./tsc";
 import { execFast, runEntries, entryAt, endsBlock, rasPush, rasPop, SLOW, GO, KS_CALL, KS_RET, K_GENERIC_IN } from "./fastpath";
@@ -1373,6 +1374,7 @@ function grp7(): void {
     const m = dModrm();
     switch (m) {
       case 0xc1: case 0xd9: // VMCALL / VMMCALL: a Xen hypercall
+        if (evtchnSendInCore()) return;
         setExit(EXIT_HYPERCALL);
         recordExitInsn();
         return;

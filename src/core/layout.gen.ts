@@ -10,6 +10,7 @@ export const EXC_RING_ENTRIES = 0x40; // entries of 32 B: u32 vector, u32 error 
 export const IO_BITMAP_OFF = 0x6000; // 8 KiB, one bit per I/O port the host handles; other ports read all-ones and drop writes in the core
 export const MAIL_OFF = 0x8000; // interrupts for other vCPUs the core cannot deliver itself (IPIs, MSIs): u32 count, entries from +16 (MAIL_* below)
 export const MAIL_MAX = 0xff; // mailbox entries; a full mailbox drops further messages (the host drains it at every exit)
+export const EVTCHN_SEND_OFF = 0xa000; // what the core needs to answer EVTCHNOP_send itself (xen/evtchn_send.ts; EVS_* below), 20 KiB: written by the host
 export const TLB_OFF = 0x10000; // software TLB: 4 arrays x 4096 entries x 16 B
 export const TLB_ENTRIES = 0x1000; // entries per TLB array (direct mapped by page number)
 export const TLB_LOG_OFF = 0x50000; // indices of filled TLB slots, so a flush touches only those
@@ -201,6 +202,16 @@ export const MAIL_DEST = 0x8; // u32 ICR destination (xAPIC: ICR high >> 24; x2A
 export const MAIL_FROM = 0xc; // u32 sender's vCPU id (ICR)
 export const MAIL_ICR = 0x1; // an interprocessor interrupt written to the ICR
 export const MAIL_MSI = 0x2; // a device's message-signalled interrupt
+
+// in-core EVTCHNOP_send (EVTCHN_SEND_OFF + ...): the 2-level ABI, 64-bit shared_info layout
+export const EVS_ENABLED = 0x0; // u32 1 = the core may answer EVTCHNOP_send for the ports in EVS_PORTS
+export const EVS_SENT = 0x4; // u32 sends the core answered since the host last took the count
+export const EVS_PENDING = 0x8; // u32 wasm offset of shared_info.evtchn_pending
+export const EVS_MASK = 0xc; // u32 wasm offset of shared_info.evtchn_mask
+export const EVS_VCPU_INFO = 0x400; // u32 x 256: wasm offset of vCPU v's vcpu_info, 0 = none
+export const EVS_UPCALL_VECTOR = 0x800; // u32 x 256: vCPU v's per-vCPU upcall vector, 0 = none (CALLBACK_IRQ's latch then)
+export const EVS_PORTS = 0x1000; // u32 x EVS_MAX_PORTS: the port a send on port p raises (IPI: p, loopback: its peer) | vCPU << 16; 0 = leave it to the host
+export const EVS_MAX_PORTS = 0x1000; // ports of the 64-bit 2-level ABI
 
 // access kinds for translate()
 export const ACC_READ = 0x0;

@@ -154,7 +154,14 @@ export class Machine {
     return this.core.insnCount;
   }
 
-  /** Counters for benchmarks: wall ms spent waiting in HLT/block, exits taken. */
+  /** Xen hypercalls the guest made so far, by hypercall number (those the core
+   * answered without an exit included). */
+  hypercalls(): Map<number, number> {
+    return this.xen.xen.hypercallCounts();
+  }
+
+  /** Counters for benchmarks: wall ms spent waiting in HLT/block, exits from the
+   * core (hypercalls answered at once included), by ExitReason. */
   readonly stats = { idleMs: 0, exits: 0, byReason: new Float64Array(16) };
 
   /** Recent exits/hypercalls and the -d categories. */
@@ -263,6 +270,8 @@ export class Machine {
         let tscFrom = start;
         let quick = 0;
         while (reason === L.EXIT_HYPERCALL && !this.result && this.xen.hypercallQuick()) {
+          this.stats.exits++;
+          this.stats.byReason[L.EXIT_HYPERCALL]++;
           const now = c.insnCount;
           const used = now - before;
           if (used >= budget) {

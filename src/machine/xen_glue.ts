@@ -12,6 +12,7 @@ import type { Machine } from "./machine.js";
 import { TSC_KHZ } from "./clock.js";
 import type { Vcpus } from "./vcpus.js";
 import { loadHvmContext } from "./hvm_context.js";
+import { InCoreEvtchnSend } from "./evtchn_send.js";
 import { EEXIST, EINVAL } from "../xen/errno.js";
 
 const XEN_VERSION_HCALL = 17; // __HYPERVISOR_xen_version, with XENVER_version (0)
@@ -71,6 +72,7 @@ export class XenGlue {
   private readonly pageOff = new Map<string, number>();
   private readonly pageGfn = new Map<string, number>();
   private readonly core: Core;
+  private readonly inCoreSend: InCoreEvtchnSend;
   /** Per vCPU: the end of its SCHEDOP_block/poll (null = no timeout), or undefined when not blocked. */
   private readonly blockedUntil: (bigint | null | undefined)[];
 
@@ -136,6 +138,14 @@ export class XenGlue {
       callbacks,
       clock,
     });
+    this.inCoreSend = new InCoreEvtchnSend(core, this.xen, vcpus.count, !machine.tracer.has("hcall"));
+    this.inCoreSend.sync();
+    this.xen.beforeCountsRead = () => this.countInCoreSends();
+  }
+
+  private countInCoreSends(): void {
+    const sent = this.inCoreSend.takeSent();
+    if (sent) this.xen.countHypercall(EVENT_CHANNEL_OP_HCALL, sent);
   }
 
   private overlay(gfn: number, kind: XenPageKind, idx: number): void {
@@ -158,6 +168,7 @@ export class XenGlue {
 
   hypercall(): HypercallOutcome {
     const out = this.xen.hypercall(this.vcpu);
+    this.inCoreSend.sync();
     if ("block" in out) this.blockedUntil[this.vcpus.current] = out.untilNs;
     return out;
   }
@@ -270,6 +281,7 @@ export class XenGlue {
   }
 
   poll(_now: number): void {
+    this.countInCoreSends();
     this.xen.poll();
   }
 

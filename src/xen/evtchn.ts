@@ -286,6 +286,19 @@ export class EventChannels {
     return 0;
   }
 
+  /** The sends that only raise a port of this domain: IPI ports (their own) and
+   * loopback interdomain ports (their peer), as (port, port raised, its vCPU). What
+   * the core may answer by itself (src/machine/evtchn_send.ts). */
+  forEachLocalSend(f: (port: number, target: number, vcpu: number) => void): void {
+    for (const [p, c] of this.ports) {
+      if (c.type === "ipi") f(p, p, c.vcpu);
+      else if (c.type === "interdomain" && c.remoteDom === this.domid) {
+        const peer = this.ports.get(c.remotePort);
+        if (peer) f(p, c.remotePort, peer.vcpu);
+      }
+    }
+  }
+
   upcallVectorOf(v: number): number {
     return this.upcallVector[v] ?? 0;
   }

@@ -139,6 +139,13 @@ export class SharedInfo {
     return this.gfnMapped * PAGE_SIZE + id * VCPU_INFO_SIZE;
   }
 
+  /** Where vCPU `id`'s vcpu_info is, as an offset into guest memory's backing bytes
+   * (registered) or into `page` (its slot here); null when it has none. */
+  vcpuInfoPlace(id: number): { inPage: boolean; offset: number } | null {
+    if (!this.locate(id)) return null;
+    return { inPage: this.viBytes === this.page, offset: this.viOff };
+  }
+
   isRegistered(id: number): boolean {
     return this.registered[id] !== null;
   }
