@@ -45,7 +45,7 @@ import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePag
 import { cpuid } from "./cpuid";
 import { evtchnSendInCore } from "../xen/evtchn_send";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
-import { insnCount, addInsn, markEntry, tscNow, setInsnCount } from "./tsc";
+import { insnCount, addInsn, markEntry, tscNow, setInsnCount, rdtscValue } from "./tsc";
 import { execFast, runEntries, entryAt, endsBlock, rasPush, rasPop, SLOW, GO, KS_CALL, KS_RET, K_GENERIC_IN } from "./fastpath";
 import { blockHit, blockAt, blockCacheFlush, codeGenBump, B_COUNT, B_LINK, E_NEXT, E_LINK } from "./blocks";
 import { outOfFrames } from "../mem/phys";
@@ -1149,7 +1149,7 @@ function execTwoByte(b: u32): void {
       return;
     }
     case 0x31: { // RDTSC
-      const t = tscNow() + load<u64>(CPU_OFF + 0x300);
+      const t = rdtscValue();
       setGpr(RAX, t & 0xffffffff);
       setGpr(RDX, t >> 32);
       return;
@@ -1388,7 +1388,7 @@ function grp7(): void {
         return;
       }
       case 0xf9: { // RDTSCP
-        const t = tscNow() + load<u64>(CPU_OFF + 0x300);
+        const t = rdtscValue();
         setGpr(RAX, t & 0xffffffff);
         setGpr(RDX, t >> 32);
         setGpr(RCX, load<u64>(CPU_OFF + CPU_TSC_AUX) & 0xffffffff);

@@ -29,6 +29,9 @@ import {
 import { E_NEXT, E_LINK } from "./blocks";
 import { E_KIND, E_PAGEOFF, E_LEN } from "./decode";
 import { modeKey } from "./state";
+import {
+  execBits, K_BT_EG, K_BT_EI, K_BT_MG, K_BT_MI, K_BSCAN_GE, K_BSCAN_GM, K_XCHG_EG, K_XCHG_MG, K_NOTNEG_E, K_RDTSC,
+} from "./fastpath_bits";
 
 /** Effective operand size of the fast handler (byte forms: 1). */
 // @ts-ignore: decorator
@@ -105,7 +108,7 @@ import { modeKey } from "./state";
 // Operand helpers.
 
 // @ts-ignore: decorator
-@inline function regGet(off: u32, size: i32): u64 {
+@inline export function regGet(off: u32, size: i32): u64 {
   const a = CPU_OFF + CPU_GPR + off;
   if (size == 4) return load<u32>(a);
   if (size == 8) return load<u64>(a);
@@ -115,7 +118,7 @@ import { modeKey } from "./state";
 
 /** Register write with the x86 width rules (32-bit writes zero the upper half). */
 // @ts-ignore: decorator
-@inline function regSet(off: u32, size: i32, v: u64): void {
+@inline export function regSet(off: u32, size: i32, v: u64): void {
   const a = CPU_OFF + CPU_GPR + off;
   if (size == 4) store<u64>(a, v & 0xffffffff);
   else if (size == 8) store<u64>(a, v);
@@ -125,7 +128,7 @@ import { modeKey } from "./state";
 
 /** Linear address of the memory operand. */
 // @ts-ignore: decorator
-@inline function eaLin(e: usize): u64 {
+@inline export function eaLin(e: usize): u64 {
   const ea = eaOffsetOf(e);
   const seg = load<u8>(e, E_EASEG) as i32;
   setStackRef(seg == SS);
@@ -624,6 +627,7 @@ export function execFast(kind: u32, e: usize): void {
       return;
     }
     case K_NOP: return;
+    default: execBits(kind, e);
   }
 }
 
@@ -1324,13 +1328,18 @@ export function classify(e: usize): u32 {
       size = op == 0xfe ? 1 : osz;
       k = K_INCDEC_M;
       x = regf & 7;
-    }
+    } else if (mem && (op == 0x1ab || op == 0x1b3 || op == 0x1bb)) {
+      k = K_BT_MG; x = op == 0x1ab ? 1 : op == 0x1b3 ? 2 : 3;
+    } else if (mem && op == 0x1ba && (regf & 7) >= 5) { // (LOCK BT is #UD: generic)
+      k = K_BT_MI; x = (regf & 7) - 4; size = osz;
+    } else if (mem && (op == 0x86 || op == 0x87)) k = K_XCHG_MG;
   } else {
     switch (op) {
       case 0x84: case 0x85: k = mem ? K_ALU_GM : K_ALU_GE; x = 8; break;
       case 0xa8: case 0xa9: k = K_ALU_EI; x = 8; eoff = 0; newImm = imm & sizeMask(size); break;
       case 0xf6: case 0xf7:
         if ((regf & 7) < 2) { k = mem ? K_ALU_MI : K_ALU_EI; x = 8; newImm = imm & sizeMask(size); }
+        else if ((regf & 7) < 4 && !mem) { k = K_NOTNEG_E; x = regf & 7; }
         break;
       case 0x88: case 0x89: k = mem ? K_MOV_MG : K_MOV_EG; break;
       case 0x8a: case 0x8b:
@@ -1413,6 +1422,21 @@ export function classify(e: usize): u32 {
       // PAUSE (F3 90) stays generic: it may end the run (EXIT_PAUSE) on an SMP machine.
       case 0x90: if ((rex == 0 || (rex & 1) == 0) && load<u8>(e, E_REP) != 1) k = K_NOP; break;
       case 0x11f: k = K_NOP; break;
+      case 0x131: k = K_RDTSC; break;
+      case 0x1a3: case 0x1ab: case 0x1b3: case 0x1bb:
+        k = mem ? K_BT_MG : K_BT_EG;
+        x = op == 0x1a3 ? 0 : op == 0x1ab ? 1 : op == 0x1b3 ? 2 : 3;
+        break;
+      case 0x1ba:
+        if ((regf & 7) >= 4) {
+          k = mem ? K_BT_MI : K_BT_EI; x = (regf & 7) - 4; size = osz; eoff = regOff(rmf, osz, rex);
+        }
+        break;
+      case 0x1bc: case 0x1bd:
+        // With F3: TZCNT/LZCNT (generic).
+        if (load<u8>(e, E_REP) == 0) { k = mem ? K_BSCAN_GM : K_BSCAN_GE; x = op & 1; size = osz; eoff = rmf << 3; goff = regf << 3; }
+        break;
+      case 0x86: case 0x87: k = mem ? K_XCHG_MG : K_XCHG_EG; break;
       default:
         if (op >= 0x70 && op < 0x80) {
           if (mode64 || osz != 2) { k = K_JCC; x = op & 0xf; newImm = sext(imm, 1); }

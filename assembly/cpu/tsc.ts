@@ -1,7 +1,7 @@
 // The time-stamp counter. In real-time mode the host sets CTL_TSC_BASE before
 // each run; within a run the counter advances one tick per retired instruction,
 // so it is monotonic either way (and fully deterministic in virtual-clock mode).
-import { CTL_OFF, CTL_TSC_BASE } from "../layout";
+import { CTL_OFF, CTL_TSC_BASE, CPU_OFF, CPU_TSC_OFFSET } from "../layout";
 
 export let insnCount: u64 = 0;
 let entryCount: u64 = 0;
@@ -15,4 +15,9 @@ export function markEntry(): void { entryCount = insnCount; }
 
 export function tscNow(): u64 {
   return load<u64>(CTL_OFF + CTL_TSC_BASE) + (insnCount - entryCount);
+}
+
+/** What RDTSC/RDTSCP read: the clock plus the vCPU's TSC offset. */
+export function rdtscValue(): u64 {
+  return tscNow() + load<u64>(CPU_OFF + CPU_TSC_OFFSET);
 }
