@@ -264,16 +264,43 @@ export function getAF(): bool {
   return ((lfRes ^ lfDst ^ lfSrc) & 0x10) != 0;
 }
 
-/** The full EFLAGS value with arithmetic flags materialized. */
+/** The full EFLAGS value with arithmetic flags materialized: the getXF()
+ * rules above, worked out in one pass per kind (PUSHF, interrupt frames and every
+ * flushFlags() come here). */
 export function getEflags(): u32 {
-  if (lfKind == LF_NONE) return eflags;
+  const k = lfKind;
+  if (k == LF_NONE) return eflags;
+  const m = sizeMask(lfSize);
+  const sb = signBit(lfSize);
+  const res = lfRes & m;
   let f = eflags & ~F_ARITH;
-  if (getCF()) f |= F_CF;
-  if (getPF()) f |= F_PF;
-  if (getAF()) f |= F_AF;
-  if (getZF()) f |= F_ZF;
-  if (getSF()) f |= F_SF;
-  if (getOF()) f |= F_OF;
+  if (res == 0) f |= F_ZF;
+  if ((res & sb) != 0) f |= F_SF;
+  if ((popcnt<u32>((res as u32) & 0xff) & 1) == 0) f |= F_PF;
+  switch (k) {
+    case LF_LOGIC: break;
+    case LF_RESULT: f |= eflags & (F_CF | F_OF | F_AF); break;
+    case LF_INC: case LF_DEC: {
+      f |= eflags & F_CF;
+      const inc = k == LF_INC;
+      if (res == (inc ? sb : sb - 1)) f |= F_OF;
+      if ((res & 0xf) == (inc ? 0 : 0xf)) f |= F_AF;
+      break;
+    }
+    default: {
+      const d = lfDst & m;
+      const s = lfSrc & m;
+      const add = k == LF_ADD || k == LF_ADC;
+      let cf: bool;
+      if (k == LF_ADD) cf = res < d;
+      else if (k == LF_SUB) cf = d < s;
+      else if (k == LF_ADC) cf = lfCarry != 0 ? res <= d : res < d;
+      else cf = lfCarry != 0 ? d <= s : d < s;
+      if (cf) f |= F_CF;
+      if (((add ? (d ^ res) & (s ^ res) : (d ^ s) & (d ^ res)) & sb) != 0) f |= F_OF;
+      if (((lfRes ^ lfDst ^ lfSrc) & 0x10) != 0) f |= F_AF;
+    }
+  }
   return f;
 }
 
