@@ -31,7 +31,9 @@ import { E_KIND, E_PAGEOFF, E_LEN } from "./decode";
 import { modeKey } from "./state";
 import {
   execBits, K_BT_EG, K_BT_EI, K_BT_MG, K_BT_MI, K_BSCAN_GE, K_BSCAN_GM, K_XCHG_EG, K_XCHG_MG, K_NOTNEG_E, K_RDTSC,
+  K_BITS_LAST,
 } from "./fastpath_bits";
+import { execMul, K_IMUL_GE, K_IMUL_GM, K_IMUL_GEI, K_IMUL_GMI, K_MUL_E, K_MUL_M } from "./fastpath_mul";
 
 /** Effective operand size of the fast handler (byte forms: 1). */
 // @ts-ignore: decorator
@@ -627,7 +629,9 @@ export function execFast(kind: u32, e: usize): void {
       return;
     }
     case K_NOP: return;
-    default: execBits(kind, e);
+    default:
+      if (kind <= K_BITS_LAST) execBits(kind, e);
+      else execMul(kind, e);
   }
 }
 
@@ -1340,6 +1344,12 @@ export function classify(e: usize): u32 {
       case 0xf6: case 0xf7:
         if ((regf & 7) < 2) { k = mem ? K_ALU_MI : K_ALU_EI; x = 8; newImm = imm & sizeMask(size); }
         else if ((regf & 7) < 4 && !mem) { k = K_NOTNEG_E; x = regf & 7; }
+        else if ((regf & 7) < 6 && op == 0xf7) { k = mem ? K_MUL_M : K_MUL_E; x = regf & 7; }
+        break;
+      case 0x1af: k = mem ? K_IMUL_GM : K_IMUL_GE; break;
+      case 0x69: case 0x6b:
+        k = mem ? K_IMUL_GMI : K_IMUL_GEI;
+        newImm = op == 0x6b ? sext(imm, 1) : sext(imm, osz == 2 ? 2 : 4);
         break;
       case 0x88: case 0x89: k = mem ? K_MOV_MG : K_MOV_EG; break;
       case 0x8a: case 0x8b:
