@@ -41,7 +41,7 @@ import { sseExec, grp15 } from "./ops/sse";
 import { x87Exec, fwait, fpuReset } from "./ops/x87";
 import { loadSegment, loadTaskRegister, loadLdt, readDescriptor, descLo, descAttr, descLimit } from "./segment";
 import { deliverPendingFault, deliverExternal, deliverSoftware, tripleFault } from "./interrupt";
-import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePage, setStackRef, tlbFlushAll } from "./mmu";
+import { readN, writeN, read8, probeWrite, selectTlbForCpl, isCanonical, codePage, setStackRef } from "./mmu";
 import { cpuid } from "./cpuid";
 import { evtchnSendInCore } from "../xen/evtchn_send";
 import { rdmsr, wrmsr, msrExit, clearMsrExit } from "./msr";
@@ -1139,9 +1139,7 @@ function execTwoByte(b: u32): void {
       const v = ((gpr(RDX) & 0xffffffff) << 32) | (gpr(RAX) & 0xffffffff);
       wrmsr(idx, v);
       requestCheck(); // the LAPIC timer or TPR may have changed
-      // EFER.NXE changes fetch permissions. Only EFER: Linux writes the x2APIC EOI
-      // MSR once per interrupt, and each bump makes every block be checked again.
-      if (idx == 0xc0000080) { codeGenBump(); tlbFlushAll(); }
+      codeGenBump(); // EFER.NXE changes fetch permissions
       if (msrExit) {
         clearMsrExit();
         store<u32>(CTL_OFF + CTL_MSR_INDEX, idx);
