@@ -138,6 +138,14 @@ import { execMul, K_IMUL_GE, K_IMUL_GM, K_IMUL_GEI, K_IMUL_GMI, K_MUL_E, K_MUL_M
   return (ea + segBase(seg)) & 0xffffffff;
 }
 
+/** The E operand of an out-of-line step: the r/m register, or memory (the
+ * caller checks `faulted` then). */
+// @ts-ignore: decorator
+@inline export function readE(e: usize, mem: bool, size: i32): u64 {
+  if (!mem) return regGet(load<u8>(e, E_EOFF), size);
+  return readMem(eaLin(e), size);
+}
+
 /** eaLin() for the inline steps: they never fault, so they leave the #SS/#GP
  * choice (setStackRef) to the out-of-line run of an instruction that does. */
 // @ts-ignore: decorator
@@ -613,12 +621,8 @@ export function execFast(kind: u32, e: usize): void {
     }
     case K_CMOV_GE: case K_CMOV_GM: {
       const size = load<u8>(e, E_SIZE) as i32;
-      let v: u64;
-      if (kind == K_CMOV_GE) v = regGet(load<u8>(e, E_EOFF), size);
-      else {
-        v = readMem(eaLin(e), size);
-        if (faulted) return;
-      }
+      const v = readE(e, kind == K_CMOV_GM, size);
+      if (faulted) return;
       const g = load<u8>(e, E_GOFF) as u32;
       if (testCC(load<u8>(e, E_X) as i32)) regSet(g, size, v);
       else if (size == 4) regSet(g, 4, regGet(g, 4)); // 32-bit CMOV zero-extends even when not taken

@@ -12,7 +12,7 @@ import { setCarryOverflow, getOF } from "./flags";
 import { sext, neg, bitScan } from "./ops/alu";
 import { readMem, writableOff, readSlow, writeSlow, probeWrite } from "./mmu";
 import { rdtscValue } from "./tsc";
-import { E_SIZE, eaLin, regGet, regSet } from "./fastpath";
+import { E_SIZE, eaLin, readE, regGet, regSet } from "./fastpath";
 
 // Kinds (E_KIND), between fastpath.ts's generic kinds and its specialized ones.
 // @ts-ignore: decorator
@@ -102,12 +102,8 @@ export function execBits(kind: u32, e: usize): void {
     }
     case K_BT_MI: btMem(eaLin(e), size, (load<u64>(e, E_IMM) & (bits - 1)) as u32, x); return;
     case K_BSCAN_GE: case K_BSCAN_GM: {
-      let v: u64;
-      if (kind == K_BSCAN_GE) v = regGet(load<u8>(e, E_EOFF), size);
-      else {
-        v = readMem(eaLin(e), size);
-        if (faulted) return;
-      }
+      const v = readE(e, kind == K_BSCAN_GM, size);
+      if (faulted) return;
       const r = bitScan(v, size, x != 0);
       if (r >= 0) regSet(load<u8>(e, E_GOFF), size, r as u64);
       return;

@@ -5,12 +5,11 @@
 // classify()) instead of the generic decoder, with the generic code's results
 // and flags (CF = OF = the product did not fit; the rest from the low half).
 import { CPU_OFF, CPU_GPR } from "../layout";
-import { E_X, E_IMM, E_GOFF, E_EOFF } from "./decode";
+import { E_X, E_IMM, E_GOFF } from "./decode";
 import { faulted } from "./fault";
 import { sizeMask } from "./flags";
 import { sext, mulU128, mulS128, mulHi, setMulFlags } from "./ops/alu";
-import { readMem } from "./mmu";
-import { E_SIZE, eaLin, regGet, regSet } from "./fastpath";
+import { E_SIZE, readE, regGet, regSet } from "./fastpath";
 
 // Kinds (E_KIND), after fastpath_bits.ts's.
 // @ts-ignore: decorator
@@ -79,32 +78,20 @@ export function execMul(kind: u32, e: usize): void {
   switch (kind) {
     case K_IMUL_GE: case K_IMUL_GM: {
       const g = load<u8>(e, E_GOFF) as u32;
-      let v: u64;
-      if (kind == K_IMUL_GE) v = regGet(load<u8>(e, E_EOFF), size);
-      else {
-        v = readMem(eaLin(e), size);
-        if (faulted) return;
-      }
+      const v = readE(e, kind == K_IMUL_GM, size);
+      if (faulted) return;
       imulTo(g, regGet(g, size), v, size);
       return;
     }
     case K_IMUL_GEI: case K_IMUL_GMI: {
-      let v: u64;
-      if (kind == K_IMUL_GEI) v = regGet(load<u8>(e, E_EOFF), size);
-      else {
-        v = readMem(eaLin(e), size);
-        if (faulted) return;
-      }
+      const v = readE(e, kind == K_IMUL_GMI, size);
+      if (faulted) return;
       imulTo(load<u8>(e, E_GOFF), v, load<u64>(e, E_IMM) & sizeMask(size), size);
       return;
     }
     case K_MUL_E: case K_MUL_M: {
-      let v: u64;
-      if (kind == K_MUL_E) v = regGet(load<u8>(e, E_EOFF), size);
-      else {
-        v = readMem(eaLin(e), size);
-        if (faulted) return;
-      }
+      const v = readE(e, kind == K_MUL_M, size);
+      if (faulted) return;
       mulWide(v, size, load<u8>(e, E_X) == 5);
       return;
     }
