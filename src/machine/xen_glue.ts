@@ -141,6 +141,7 @@ export class XenGlue {
     this.inCoreSend = new InCoreEvtchnSend(core, this.xen, vcpus.count, !machine.tracer.has("hcall"));
     this.inCoreSend.sync();
     this.xen.beforeCountsRead = () => this.countInCoreSends();
+    this.xen.afterRestore = () => this.inCoreSend.sync();
   }
 
   private countInCoreSends(): void {

@@ -517,7 +517,12 @@ export class Xen {
       if (g !== null) this.callbacks.overlay(g, "grant_table", i);
     }
     this.evtchn.syncLatches();
+    this.afterRestore?.();
   }
+
+  /** Set by a machine that caches Xen state outside this object (the core's
+   * in-core EVTCHNOP_send table): called once restore() is done. */
+  afterRestore?: () => void;
 }
 
 function ramLayout(map: readonly MemmapEntry[]): { pages: number; maxGfn: number } {
