@@ -24,32 +24,13 @@
 	.equ JMP0, 0x68		/* 32-bit, DPL 0, to CODE0:jmp0 */
 
 #define R(n) (results + 4 * (n))
-
-	.macro FAULT n, insn
-	movl	$0xff, last_vec
-	movl	$0, last_code
-	movl	$9f, resume
-	\insn
-9:	mov	last_vec, %eax
-	mov	%eax, R(\n)
-	mov	last_code, %eax
-	mov	%eax, R(\n + 1)
-	.endm
+#include "desc.h"
 
 	.text
 	.code32
 	.globl start
 start:
-	lgdt	gdt_ptr
-	lidt	idt_ptr
-	ljmp	$CODE0, $1f
-1:	mov	$DATA0, %ax
-	mov	%ax, %ds
-	mov	%ax, %es
-	mov	%ax, %fs
-	mov	%ax, %gs
-	mov	%ax, %ss
-	mov	$stack0_top, %esp
+	ENTER_FLAT32 CODE0, DATA0, stack0_top
 	mov	$TSS, %ax
 	ltr	%ax
 
@@ -162,60 +143,35 @@ ud_stub:
 	push	$0
 	push	$6
 common:
-	push	%eax
-	mov	4(%esp), %eax
-	mov	%eax, last_vec
-	mov	8(%esp), %eax
-	mov	%eax, last_code
-	mov	resume, %eax
-	mov	%eax, 12(%esp)
-	pop	%eax
-	add	$8, %esp
-	iret
+	EXC_RESUME 4, %eax, %esp, iret
 finish:
 	hlt
 	jmp	finish
 
-#define DESC(base, limit, access, flags) \
-	.word (limit) & 0xffff; .word (base) & 0xffff; .byte ((base) >> 16) & 0xff; \
-	.byte access; .byte (((limit) >> 16) & 0xf) | ((flags) << 4); .byte ((base) >> 24) & 0xff
-#define ABS(x) ((x) - start + 0x100000)
-#define GATE(sel, off, access, count) \
-	.word ABS(off) & 0xffff, sel; .byte count, access; .word ABS(off) >> 16
-#define GATE16(sel, off, access, count) \
-	.word ((off) - start) & 0xffff, sel; .byte count, access; .word 0
-#define IGATE(off, dpl) .word ABS(off) & 0xffff, CODE0, 0x8e00 | ((dpl) << 13), ABS(off) >> 16
-
 	.balign 8
 gdt:	.quad 0
-	DESC(0, 0xfffff, 0x9b, 0xc)		/* 0x08 ring 0 code */
-	DESC(0, 0xfffff, 0x93, 0xc)		/* 0x10 ring 0 data */
-	DESC(0, 0xfffff, 0xfb, 0xc)		/* 0x18 ring 3 code */
-	DESC(0, 0xfffff, 0xf3, 0xc)		/* 0x20 ring 3 data */
+	FLAT_CODE32(0)				/* 0x08 ring 0 code */
+	FLAT_DATA(0)				/* 0x10 ring 0 data */
+	FLAT_CODE32(3)				/* 0x18 ring 3 code */
+	FLAT_DATA(3)				/* 0x20 ring 3 data */
 	DESC(ABS(tss), 0x67, 0x89, 0x0)		/* 0x28 32-bit TSS */
-	GATE(CODE0, inner, 0xec, 2)		/* 0x30 */
-	GATE(CODE0, inner, 0x8c, 0)		/* 0x38 */
+	CALLGATE(CODE0, inner, 0xec, 2)		/* 0x30 */
+	CALLGATE(CODE0, inner, 0x8c, 0)		/* 0x38 */
 	.word 0, TSS; .byte 0, 0xe5; .word 0	/* 0x40 task gate */
-	GATE(CODE0, same0, 0x8c, 0)		/* 0x48 */
-	GATE(CODE0, inner, 0x6c, 0)		/* 0x50 not present */
-	GATE16(CODE16, inner16, 0x84, 0)	/* 0x58 */
+	CALLGATE(CODE0, same0, 0x8c, 0)		/* 0x48 */
+	CALLGATE(CODE0, inner, 0x6c, 0)		/* 0x50 not present */
+	CALLGATE16(CODE16, inner16 - start, 0x84, 0)	/* 0x58 */
 	DESC(0x100000, 0xffff, 0x9b, 0x4)	/* 0x60 */
-	GATE(CODE0, jmp0, 0x8c, 0)		/* 0x68 */
+	CALLGATE(CODE0, jmp0, 0x8c, 0)		/* 0x68 */
 gdt_end:
-gdt_ptr: .word gdt_end - gdt - 1
-	.long ABS(gdt)
+	TABLE_PTR gdt
 	.balign 8
-idt:	.fill 6, 8, 0
-	IGATE(ud_stub, 0)			/* 6 */
-	.fill 4, 8, 0
-	IGATE(np_stub, 0)			/* 11 */
-	.quad 0
-	IGATE(gp_stub, 0)			/* 13 */
-	.fill 0x80 - 14, 8, 0
-	IGATE(finish, 3)			/* 0x80 */
+idt:	IDT_GATE 6, CODE0, ud_stub
+	IDT_GATE 11, CODE0, np_stub
+	IDT_GATE 13, CODE0, gp_stub
+	IDT_GATE 0x80, CODE0, finish, 3
 idt_end:
-idt_ptr: .word idt_end - idt - 1
-	.long ABS(idt)
+	TABLE_PTR idt
 
 	.balign 4
 tss:	.long 0, stack0_top, DATA0		/* link, ESP0, SS0 */
@@ -224,10 +180,4 @@ last_vec:	.long 0
 last_code:	.long 0
 resume:		.long 0
 
-	. = start + 0xe00
-results:
-	. = start + 0x1000
-	. = start + 0x1800
-stack0_top:
-	. = start + 0x2000
-stack3_top:
+	RESULTS_AND_STACKS ring3=1

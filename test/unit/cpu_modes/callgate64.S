@@ -18,18 +18,7 @@
 	.equ BADHI, 0x60	/* 64-bit, DPL 3, upper half with a type */
 
 #define R(n) (results + 8 * (n))
-#define ABS(x) ((x) - start + 0x100000)
-
-	.macro FAULT n, ptr
-	movq	$0xff, last_vec
-	movq	$0, last_code
-	movq	$9f, resume
-	lcall	*\ptr
-9:	mov	last_vec, %rax
-	mov	%rax, R(\n)
-	mov	last_code, %rax
-	mov	%rax, R(\n + 1)
-	.endm
+#include "desc.h"
 
 	.text
 	.code64
@@ -37,10 +26,7 @@
 start:
 	lgdt	gdt_ptr
 	lidt	idt_ptr
-	mov	$DATA0, %ax
-	mov	%ax, %ds
-	mov	%ax, %es
-	mov	%ax, %ss
+	SET_SEGS $DATA0, %ax, %ds, %es, %ss
 	mov	$stack0_top, %rsp
 	mov	$TSS, %ax
 	ltr	%ax
@@ -82,8 +68,8 @@ after_gate3:
 	mov	%rsp, %rax
 	sub	%rdi, %rax
 	mov	%rax, R(7)		/* 0 */
-	FAULT 16, p_gate16		/* #GP(GATE16) */
-	FAULT 18, p_badhi		/* #GP(BADHI) */
+	FAULT 16, "lcall *p_gate16", q, %rax	/* #GP(GATE16) */
+	FAULT 18, "lcall *p_badhi", q, %rax	/* #GP(BADHI) */
 	movq	$0x600d, R(20)
 	int	$0x80
 
@@ -113,49 +99,31 @@ gp_stub:
 np_stub:
 	push	$11
 common:	/* [vector][error code][RIP][CS][RFLAGS][RSP][SS] */
-	push	%rax
-	mov	8(%rsp), %rax
-	mov	%rax, last_vec
-	mov	16(%rsp), %rax
-	mov	%rax, last_code
-	mov	resume, %rax
-	mov	%rax, 24(%rsp)
-	pop	%rax
-	add	$16, %rsp
-	iretq
+	EXC_RESUME 8, %rax, %rsp, iretq
 finish:
 	hlt
 	jmp	finish
 
-#define GATE64(sel, off, access) \
-	.word ABS(off) & 0xffff, sel; .byte 0, access; .word ABS(off) >> 16; .long 0, 0
-#define IGATE(off, dpl) .word ABS(off) & 0xffff, CODE0, 0x8e00 | ((dpl) << 13), ABS(off) >> 16; .long 0, 0
-
 	.balign 8
 gdt:	.quad 0
-	.quad 0x00af9b000000ffff		/* 0x08 ring 0 64-bit code */
-	.quad 0x00cf93000000ffff		/* 0x10 ring 0 data */
-	.quad 0x00affb000000ffff		/* 0x18 ring 3 64-bit code */
-	.quad 0x00cff3000000ffff		/* 0x20 ring 3 data */
-	.word 0x67, ABS(tss) & 0xffff; .byte (ABS(tss) >> 16) & 0xff, 0x89, 0, ABS(tss) >> 24; .long 0, 0	/* 0x28 */
-	GATE64(CODE0, inner, 0xec)		/* 0x38 */
-	GATE64(CODE0, same0, 0x8c)		/* 0x48 */
-	.word ABS(inner) & 0xffff, CODE0; .byte 0, 0xe4; .word 0	/* 0x58 16-bit gate */
-	.word ABS(inner) & 0xffff, CODE0; .byte 0, 0xec; .word ABS(inner) >> 16; .long 0, 0x0c00	/* 0x60 */
+	FLAT_CODE64(0)				/* 0x08 ring 0 64-bit code */
+	FLAT_DATA(0)				/* 0x10 ring 0 data */
+	FLAT_CODE64(3)				/* 0x18 ring 3 64-bit code */
+	FLAT_DATA(3)				/* 0x20 ring 3 data */
+	SYSDESC64(ABS(tss), 0x67, 0x89)		/* 0x28 64-bit TSS */
+	CALLGATE64(CODE0, inner, 0xec)		/* 0x38 */
+	CALLGATE64(CODE0, same0, 0x8c)		/* 0x48 */
+	CALLGATE16(CODE0, ABS(inner), 0xe4, 0)	/* 0x58 16-bit gate */
+	CALLGATE(CODE0, inner, 0xec, 0); .long 0, 0x0c00	/* 0x60 */
 	.quad 0
 gdt_end:
-gdt_ptr: .word gdt_end - gdt - 1
-	.quad ABS(gdt)
+	TABLE_PTR gdt, .quad
 	.balign 16
-idt:	.fill 11 * 2, 8, 0
-	IGATE(np_stub, 0)			/* 11 */
-	.fill 2, 8, 0
-	IGATE(gp_stub, 0)			/* 13 */
-	.fill (0x80 - 14) * 2, 8, 0
-	IGATE(finish, 3)			/* 0x80 */
+idt:	IDT_GATE64 11, CODE0, np_stub
+	IDT_GATE64 13, CODE0, gp_stub
+	IDT_GATE64 0x80, CODE0, finish, 3
 idt_end:
-idt_ptr: .word idt_end - idt - 1
-	.quad ABS(idt)
+	TABLE_PTR idt, .quad
 
 	/* far pointers m16:32 (the offsets are ignored through gates) */
 p_same0:	.long 0; .word SAME0
@@ -172,10 +140,4 @@ last_vec:	.quad 0
 last_code:	.quad 0
 resume:		.quad 0
 
-	. = start + 0xe00
-results:
-	. = start + 0x1000
-	. = start + 0x1800
-stack0_top:
-	. = start + 0x2000
-stack3_top:
+	RESULTS_AND_STACKS ring3=1

@@ -9,32 +9,24 @@
  * results, words at 0x8e00 + 2 * n (the R() offsets below), back.
  */
 #define R(n) (0xe00 + 2 * (n))
-#define IVT(v) ((v) * 4)
+#include "desc.h"
 
 	.text
 	.code16
 	.globl start
 start:
 	cli
-	mov	%cs, %ax
-	mov	%ax, %ds
-	mov	%ax, %ss
+	SET_SEGS %cs, %ax, %ds, %ss
 	mov	$0xd00, %sp
 	/* the vector table at linear 0 (IDTR after INIT: base 0, limit 0xffff) */
 	xor	%ax, %ax
 	mov	%ax, %es
-	movw	$(int40 - start), %es:IVT(0x40)
-	movw	$0x0800, %es:IVT(0x40) + 2
-	movw	$(ud_handler - start), %es:IVT(6)
-	movw	$0x0800, %es:IVT(6) + 2
-	movw	$(de_handler - start), %es:IVT(0)
-	movw	$0x0800, %es:IVT(0) + 2
-	movw	$(ext_handler - start), %es:IVT(0x50)
-	movw	$0x0800, %es:IVT(0x50) + 2
-	movw	$(gp_handler - start), %es:IVT(13)
-	movw	$0x0800, %es:IVT(13) + 2
-	movw	$(ss_handler - start), %es:IVT(12)
-	movw	$0x0800, %es:IVT(12) + 2
+	IVT_ENTRY 0x40, int40, 0x0800
+	IVT_ENTRY 6, ud_handler, 0x0800
+	IVT_ENTRY 0, de_handler, 0x0800
+	IVT_ENTRY 0x50, ext_handler, 0x0800
+	IVT_ENTRY 13, gp_handler, 0x0800
+	IVT_ENTRY 12, ss_handler, 0x0800
 
 	/* INT n: handler sees IF/TF clear, a 3-word frame, CS:IP of the next insn */
 	stc

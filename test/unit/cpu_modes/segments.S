@@ -20,21 +20,16 @@
 	.equ LIM_CS, 0x38	/* base 0x100000, limit lim_code + 1 */
 	.equ DOWN16, 0x40	/* base 0x500000, expand-down above 0xfff, B = 0 (top 0xffff) */
 
+#include "desc.h"
+
 	.macro CASE n, setup, insn
-	movl	$0xff, last_vec
-	movl	$0, last_code
 	movl	$0, last_eip
 	xor	%eax, %eax
-	movl	$9f, resume
+	ARM_FAULT 9f
 	\setup
 	\insn
-9:	mov	$FLAT_DS, %bx
-	mov	%bx, %ds
-	mov	%bx, %es
-	mov	%bx, %fs
-	mov	%bx, %gs
-	mov	%bx, %ss
-	mov	$stack_top, %esp
+9:	SET_SEGS $FLAT_DS, %bx, %ds, %es, %fs, %gs, %ss
+	mov	$stack0_top, %esp
 	mov	%eax, results + 16 * \n + 12
 	mov	last_vec, %eax
 	mov	%eax, results + 16 * \n
@@ -48,16 +43,7 @@
 	.code32
 	.globl start
 start:
-	lgdt	gdt_ptr
-	lidt	idt_ptr
-	ljmp	$FLAT_CS, $1f
-1:	mov	$FLAT_DS, %ax
-	mov	%ax, %ds
-	mov	%ax, %es
-	mov	%ax, %fs
-	mov	%ax, %gs
-	mov	%ax, %ss
-	mov	$stack_top, %esp
+	ENTER_FLAT32 FLAT_CS, FLAT_DS, stack0_top
 	/* data the limited segments see */
 	movl	$0x11223344, 0x200ffc
 	movl	$0x55667788, 0x300f00
@@ -155,15 +141,10 @@ lim_code:
 3:	nop
 	ud2
 
-#define DESC(base, limit, access, flags) \
-	.word (limit) & 0xffff; .word (base) & 0xffff; .byte ((base) >> 16) & 0xff; \
-	.byte access; .byte (((limit) >> 16) & 0xf) | ((flags) << 4); .byte ((base) >> 24) & 0xff
-#define GATE(off) .word ((off) - start + 0x100000) & 0xffff, FLAT_CS, 0x8e00, ((off) - start + 0x100000) >> 16
-
 	.balign 8
 gdt:	.quad 0
-	DESC(0, 0xfffff, 0x9b, 0xc)		/* 0x08 */
-	DESC(0, 0xfffff, 0x93, 0xc)		/* 0x10 */
+	FLAT_CODE32(0)				/* 0x08 */
+	FLAT_DATA(0)				/* 0x10 */
 	DESC(0x200000, 0xfff, 0x93, 0x4)	/* 0x18 */
 	DESC(0x300000, 0xfff, 0x93, 0x4)	/* 0x20 */
 	DESC(0x400000, 0xfff, 0x97, 0x4)	/* 0x28 expand-down */
@@ -171,19 +152,14 @@ gdt:	.quad 0
 	DESC(0x100000, lim_code - start + 1, 0x9b, 0x4) /* 0x38 */
 	DESC(0x500000, 0xfff, 0x97, 0x0)	/* 0x40 expand-down, 16-bit */
 gdt_end:
-gdt_ptr: .word gdt_end - gdt - 1
-	.long gdt
+	TABLE_PTR gdt
 	.balign 8
-idt:	.quad 0, 0, 0, 0, 0, 0
-	GATE(ud_stub)				/* 6 */
-	.quad 0
-	GATE(df_stub)				/* 8 */
-	.quad 0, 0, 0
-	GATE(ss_stub)				/* 12 */
-	GATE(gp_stub)				/* 13 */
+idt:	IDT_GATE 6, FLAT_CS, ud_stub
+	IDT_GATE 8, FLAT_CS, df_stub
+	IDT_GATE 12, FLAT_CS, ss_stub
+	IDT_GATE 13, FLAT_CS, gp_stub
 idt_end:
-idt_ptr: .word idt_end - idt - 1
-	.long idt
+	TABLE_PTR idt
 
 	.balign 4
 last_vec:	.long 0
@@ -192,8 +168,4 @@ last_eip:	.long 0
 resume:		.long 0
 scratch:	.long 0
 
-	. = start + 0xe00
-results:
-	. = start + 0x1000
-	. = start + 0x1800
-stack_top:
+	RESULTS_AND_STACKS

@@ -16,6 +16,7 @@
 #define CR0_STATE   0x80050033 /* PG AM WP NE ET MP PE */
 #define MSR_EFER    0xc0000080
 #define MSR_MISC    0x1a0
+#include "desc.h"
 
 	.text
 	.code16
@@ -27,10 +28,7 @@ start:
 	.byte 0xea
 	.word 1f - start, 0x0800
 1:
-	mov	%cs, %ax
-	mov	%ax, %ds
-	mov	%ax, %es
-	mov	%ax, %ss
+	SET_SEGS %cs, %ax, %ds, %es, %ss
 	movl	$(rm_stack_end - start), %esp
 
 	call	verify_cpu
@@ -39,7 +37,7 @@ start:
 	jnz	no_longmode
 
 	lidtl	(tr_idt - start)
-	lgdtl	(tr_gdt - start)
+	lgdtl	(gdt_ptr - start)
 	movw	$KERNEL_DS, %dx
 	movl	$(CR0_STATE & ~0x80000000), %eax
 	movl	%eax, %cr0
@@ -159,13 +157,12 @@ tr_efer:	.quad 0x100		/* LME */
 tr_idt:		.word 0
 		.long 0
 	.balign 8
-tr_gdt:		.word gdt_end - gdt - 1
-		.long gdt
+	TABLE_PTR gdt
 	.balign 8
 gdt:		.quad 0
-		.quad 0x00af9b000000ffff	/* 0x08 64-bit code */
-		.quad 0x00cf9b000000ffff	/* 0x10 32-bit code */
-		.quad 0x00cf93000000ffff	/* 0x18 data */
+		FLAT_CODE64(0)			/* 0x08 64-bit code */
+		FLAT_CODE32(0)			/* 0x10 32-bit code */
+		FLAT_DATA(0)			/* 0x18 data */
 gdt_end:
 
 	. = start + 0xf00
