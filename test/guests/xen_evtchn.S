@@ -34,9 +34,7 @@
         mov     \send_port, %rdi
         call    evtchn_send
         CHECK_RC $0, "\name: EVTCHNOP_send returns 0"
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "\name: an upcall arrives"
+        WAIT_UPCALLS %rbx, "\name: an upcall arrives"
         mov     \raised_port, %rdi
         call    port_seen
         CHECK   %rax, $1, "\name: the handler finds the port pending"
@@ -218,9 +216,7 @@ callback_irq_phase:
         sti
         nop
         inc     %rbx
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "STI delivers the waiting upcall"
+        WAIT_UPCALLS %rbx, "STI delivers the waiting upcall"
         EXPECT_SEEN ipi_port(%rip), "the waiting upcall finds the port"
 
         /* Masking: a masked port goes pending without an upcall. */
@@ -244,9 +240,7 @@ callback_irq_phase:
         mov     ipi_port(%rip), %rdi
         call    evtchn_unmask
         CHECK_RC $0, "EVTCHNOP_unmask"
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "unmask of a pending port raises the upcall"
+        WAIT_UPCALLS %rbx, "unmask of a pending port raises the upcall"
         EXPECT_SEEN ipi_port(%rip), "the re-raised upcall finds the port"
         lea     shinfo_page+SHINFO_EVTCHN_MASK(%rip), %rax
         mov     ipi_port(%rip), %rcx
@@ -296,9 +290,7 @@ upcall_vector_phase:
         sti
         nop
         inc     %rbx
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "three sends with IF=0: an upcall after STI"
+        WAIT_UPCALLS %rbx, "three sends with IF=0: an upcall after STI"
         call    settle
         CHECK   upcall_count(%rip), %rbx, "three sends with IF=0: exactly one upcall"
         EXPECT_SEEN ipi_port(%rip), "three sends with IF=0: the port"
@@ -331,9 +323,7 @@ loopback_phase:
         call    evtchn_bind_interdomain
         CHECK_RC $0, "bind_interdomain(self, the unbound port)"
         mov     %rdx, port_b(%rip)
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "bind_interdomain sets the new end pending (lost notifications)"
+        WAIT_UPCALLS %rbx, "bind_interdomain sets the new end pending (lost notifications)"
         EXPECT_SEEN port_b(%rip), "the upcall after bind_interdomain finds the new end"
 
         mov     $DOMID_SELF, %edi
@@ -520,9 +510,7 @@ vcpu_info_phase:
         CHECK   %rax, $1, "registration sets upcall_pending in the new vcpu_info"
         sti
         nop
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "registration forces an upcall"
+        WAIT_UPCALLS %rbx, "registration forces an upcall"
         CHECK   last_pending_sel(%rip), $-1, "registration sets every pending_sel bit"
         call    pvclock_now
         cmp     %r13, %rax
@@ -558,15 +546,6 @@ register_vcpu_info:
         pop     %rdx
         pop     %rsi
         pop     %rdi
-        ret
-
-/* settle: give a wrongly raised upcall the time to show up. */
-settle:
-        push    %rcx
-        mov     $2000, %ecx
-1:      pause
-        loop    1b
-        pop     %rcx
         ret
 
         .section .rodata

@@ -65,30 +65,57 @@
         pop     %rax
 .endm
 
+/* NEXT_UPCALL: forget the log (clear_log) and set RBX = upcall_count + 1,
+ * the count EXPECT_UPCALL waits for. */
+.macro NEXT_UPCALL
+        call    clear_log
+        mov     upcall_count(%rip), %rbx
+        inc     %rbx
+.endm
+
 /* EXPECT_UPCALL head_port, priority, "name": after something that raises one
  * event (RBX = upcall_count + 1 beforehand): it arrives, head_port was at
  * HEAD[priority] when the handler read it, and the handler took it. */
 .macro EXPECT_UPCALL head_port, prio, name
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "\name: the upcall arrives"
-        mov     \head_port, %rax
-        CHECK   head_seen+8*\prio(%rip), %rax, "\name: the port is at HEAD[\prio]"
+        WAIT_UPCALLS %rbx, "\name: the upcall arrives"
+        CHECK   head_seen+8*\prio(%rip), \head_port, "\name: the port is at HEAD[\prio]"
         mov     \head_port, %rdi
         call    port_seen
         CHECK   %rax, $1, "\name: the handler takes the port (PENDING, not MASKED)"
 .endm
 
+/* SEND port...: EVTCHNOP_send on each port, in order (RAX: the last rc). */
+.macro SEND ports:vararg
+        .irp    port, \ports
+        mov     \port, %rdi
+        call    evtchn_send
+        .endr
+.endm
+
 /* SEND_HEAD send_port, head_port, priority, "name": EVTCHNOP_send on
  * send_port raises one upcall with head_port at HEAD[priority]. */
 .macro SEND_HEAD send_port, head_port, prio, name
-        call    clear_log
-        mov     upcall_count(%rip), %rbx
-        inc     %rbx
-        mov     \send_port, %rdi
-        call    evtchn_send
+        NEXT_UPCALL
+        SEND    \send_port
         CHECK_RC $0, "\name: EVTCHNOP_send returns 0"
         EXPECT_UPCALL \head_port, \prio, "\name"
+.endm
+
+/* CHECK_TAKEN first, second, third, "name1", "name2", "name3": the handler
+ * took these three ports, in this order. */
+.macro CHECK_TAKEN first, second, third, name1, name2, name3
+        CHECK   port_log(%rip), \first, "\name1"
+        CHECK   port_log+8(%rip), \second, "\name2"
+        CHECK   port_log+16(%rip), \third, "\name3"
+.endm
+
+/* CHECK_TWO_LEVEL "name": EVTCHNOP_expand_array is -EOPNOTSUPP, the answer
+ * of a domain on the 2-level ABI. */
+.macro CHECK_TWO_LEVEL name
+        lea     event_array(%rip), %rdi
+        shr     $12, %rdi
+        call    evtchn_expand_array
+        CHECK_RC $-EOPNOTSUPP, "\name"
 .endm
 
         .text
@@ -116,20 +143,16 @@ main64:
 
 /* ------------------------------------------------------------------------ */
 two_level_phase:
-        lea     event_array(%rip), %rdi
-        shr     $12, %rdi
-        call    expand_array
-        CHECK_RC $-EOPNOTSUPP, "expand_array before any init_control: -EOPNOTSUPP"
+        CHECK_TWO_LEVEL "expand_array before any init_control: -EOPNOTSUPP"
         xor     %edi, %edi
         call    evtchn_bind_ipi
         CHECK_RC $0, "bind_ipi under 2-level"
         mov     %rdx, p_port(%rip)
         mov     p_port(%rip), %rdi
         mov     $EVTCHN_FIFO_PRIORITY_DEFAULT, %esi
-        call    set_priority
+        call    evtchn_set_priority
         CHECK_RC $-ENOSYS, "set_priority under 2-level: -ENOSYS"
-        mov     p_port(%rip), %rdi
-        call    evtchn_send
+        SEND    p_port(%rip)
         CHECK_RC $0, "send under 2-level (no callback set yet)"
         mov     p_port(%rip), %rdi
         call    port_pending
@@ -145,56 +168,47 @@ init_phase:
         lea     fifo_control(%rip), %rsi
         shr     $12, %rsi
         xor     %edx, %edx
-        call    init_control
+        call    evtchn_init_control
         CHECK_RC $-ENOENT, "init_control for vCPU 1 (we have one): -ENOENT"
         xor     %edi, %edi
         lea     fifo_control(%rip), %rsi
         shr     $12, %rsi
         mov     $(4096 - FIFO_CB_SIZE + 4), %edx
-        call    init_control
+        call    evtchn_init_control
         CHECK_RC $-ENXIO, "init_control with the block crossing the page end: -ENXIO"
         mov     $2, %edx
-        call    init_control
+        call    evtchn_init_control
         CHECK_RC $-ENXIO, "init_control at an offset that is not 4-byte aligned: -ENXIO"
         mov     $NOT_RAM_GFN, %esi
         xor     %edx, %edx
-        call    init_control
+        call    evtchn_init_control
         CHECK_RC $-EINVAL, "init_control in a frame that is not RAM: -EINVAL"
-        lea     event_array(%rip), %rdi
-        shr     $12, %rdi
-        call    expand_array
-        CHECK_RC $-EOPNOTSUPP, "failed init_controls leave the domain on 2-level"
+        CHECK_TWO_LEVEL "failed init_controls leave the domain on 2-level"
 
         xor     %edi, %edi
         lea     fifo_control(%rip), %rsi
         shr     $12, %rsi
         xor     %edx, %edx
-        call    init_control
+        call    evtchn_init_control
         CHECK_RC $0, "init_control: vCPU 0's control block in a page of ours"
         CHECK   %rdx, $EVTCHN_FIFO_LINK_BITS, "init_control answers link_bits = 17"
         mov     $FIFO_CB_SIZE, %edx
-        call    init_control
+        call    evtchn_init_control
         CHECK_RC $-EINVAL, "a second init_control for vCPU 0: -EINVAL"
 
         mov     p_port(%rip), %rdi
         mov     $EVTCHN_FIFO_PRIORITY_MIN + 1, %esi
-        call    set_priority
+        call    evtchn_set_priority
         CHECK_RC $-EINVAL, "set_priority 16: -EINVAL"
         mov     $EVTCHN_FIFO_PRIORITY_DEFAULT, %esi
-        call    set_priority
+        call    evtchn_set_priority
         CHECK_RC $0, "set_priority 7 (the default) under FIFO"
         mov     $NOT_RAM_GFN, %edi
-        call    expand_array
+        call    evtchn_expand_array
         CHECK_RC $-EINVAL, "expand_array with a frame that is not RAM: -EINVAL"
 
-        /* Mask every word of the page before adding it, as Linux does. */
         lea     event_array(%rip), %rdi
-        mov     $W_MASKED, %eax
-        mov     $EVTCHN_FIFO_WORDS_PER_PAGE, %ecx
-        rep stosl
-        lea     event_array(%rip), %rdi
-        shr     $12, %rdi
-        call    expand_array
+        call    add_event_page
         CHECK_RC $0, "expand_array: the first page of event words"
         CHECK_WORD p_port(%rip), W_PENDING | W_MASKED, "the port pending under 2-level is PENDING in its event word"
         CHECK   HEAD_OF(7)(%rip), $0, "nothing is linked while it is masked"
@@ -210,9 +224,7 @@ delivery_phase:
         sti
         CHECK   upcall_count(%rip), $0, "no upcall before anything is linked"
 
-        call    clear_log
-        mov     upcall_count(%rip), %rbx
-        inc     %rbx
+        NEXT_UPCALL
         mov     p_port(%rip), %rdi
         call    fifo_unmask
         CHECK   unmask_hcalls(%rip), $1, "unmasking a pending port takes EVTCHNOP_unmask"
@@ -246,15 +258,9 @@ queue_phase:
         cli
         call    clear_log
         mov     upcall_count(%rip), %rbx
-        mov     p_port(%rip), %rdi
-        call    evtchn_send
-        mov     q_port(%rip), %rdi
-        call    evtchn_send
-        mov     r_port(%rip), %rdi
-        call    evtchn_send
+        SEND    p_port(%rip), q_port(%rip), r_port(%rip)
         CHECK   upcall_count(%rip), %rbx, "interrupts off: no upcall yet"
-        mov     p_port(%rip), %rax
-        CHECK   HEAD_OF(7)(%rip), %rax, "three sends: HEAD[7] is the first port"
+        CHECK   HEAD_OF(7)(%rip), p_port(%rip), "three sends: HEAD[7] is the first port"
         CHECK_LINK p_port(%rip), q_port(%rip), "the first port's LINK is the second"
         CHECK_LINK q_port(%rip), r_port(%rip), "the second port's LINK is the third"
         CHECK_WORD r_port(%rip), W_PENDING | W_LINKED, "the tail is PENDING|LINKED with LINK 0"
@@ -264,57 +270,35 @@ queue_phase:
         CHECK   %rax, $1, "evtchn_upcall_pending is set"
         inc     %rbx
         sti
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "STI: the upcall arrives"
+        WAIT_UPCALLS %rbx, "STI: the upcall arrives"
         CHECK   upcall_count(%rip), %rbx, "one upcall for the three events"
         CHECK   port_log_len(%rip), $3, "the handler took three ports"
-        mov     p_port(%rip), %rax
-        CHECK   port_log(%rip), %rax, "first taken: the first sent"
-        mov     q_port(%rip), %rax
-        CHECK   port_log+8(%rip), %rax, "second taken: the second sent"
-        mov     r_port(%rip), %rax
-        CHECK   port_log+16(%rip), %rax, "third taken: the third sent"
+        CHECK_TAKEN p_port(%rip), q_port(%rip), r_port(%rip), "first taken: the first sent", "second taken: the second sent", "third taken: the third sent"
         ret
 
 /* ------------------------------------------------------------------------ */
 priority_phase:
         mov     r_port(%rip), %rdi
         mov     $2, %esi
-        call    set_priority
+        call    evtchn_set_priority
         CHECK_RC $0, "set_priority 2 for the third port"
         mov     q_port(%rip), %rdi
         mov     $EVTCHN_FIFO_PRIORITY_MIN, %esi
-        call    set_priority
+        call    evtchn_set_priority
         CHECK_RC $0, "set_priority 15 for the second port"
         cli
         call    clear_log
         mov     upcall_count(%rip), %rbx
-        mov     q_port(%rip), %rdi
-        call    evtchn_send
-        mov     p_port(%rip), %rdi
-        call    evtchn_send
-        mov     r_port(%rip), %rdi
-        call    evtchn_send
+        SEND    q_port(%rip), p_port(%rip), r_port(%rip)
         CHECK   fifo_control+FIFO_CB_READY(%rip), $((1 << 2) | (1 << 7) | (1 << 15)), "READY: bits 2, 7 and 15"
-        mov     r_port(%rip), %rax
-        CHECK   HEAD_OF(2)(%rip), %rax, "HEAD[2]: the priority-2 port"
-        mov     p_port(%rip), %rax
-        CHECK   HEAD_OF(7)(%rip), %rax, "HEAD[7]: the default-priority port"
-        mov     q_port(%rip), %rax
-        CHECK   HEAD_OF(15)(%rip), %rax, "HEAD[15]: the priority-15 port"
+        CHECK   HEAD_OF(2)(%rip), r_port(%rip), "HEAD[2]: the priority-2 port"
+        CHECK   HEAD_OF(7)(%rip), p_port(%rip), "HEAD[7]: the default-priority port"
+        CHECK   HEAD_OF(15)(%rip), q_port(%rip), "HEAD[15]: the priority-15 port"
         inc     %rbx
         sti
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "STI: one upcall"
+        WAIT_UPCALLS %rbx, "STI: one upcall"
         CHECK   port_log_len(%rip), $3, "three ports taken"
-        mov     r_port(%rip), %rax
-        CHECK   port_log(%rip), %rax, "priority 2 is served first"
-        mov     p_port(%rip), %rax
-        CHECK   port_log+8(%rip), %rax, "then priority 7"
-        mov     q_port(%rip), %rax
-        CHECK   port_log+16(%rip), %rax, "then priority 15"
+        CHECK_TAKEN r_port(%rip), p_port(%rip), q_port(%rip), "priority 2 is served first", "then priority 7", "then priority 15"
         ret
 
 /* ------------------------------------------------------------------------ */
@@ -322,12 +306,9 @@ mask_phase:
         mov     q_port(%rip), %rdi
         call    fifo_mask
         mov     upcall_count(%rip), %rbx
-        mov     q_port(%rip), %rdi
-        call    evtchn_send
+        SEND    q_port(%rip)
         CHECK_RC $0, "send on a masked port returns 0"
-        mov     $2000, %ecx
-1:      pause
-        loop    1b
+        call    settle
         CHECK   upcall_count(%rip), %rbx, "a masked port raises no upcall"
         CHECK_WORD q_port(%rip), W_PENDING | W_MASKED, "the masked port is PENDING, not LINKED"
         call    clear_log
@@ -342,8 +323,7 @@ mask_phase:
         mov     r_port(%rip), %rdi
         call    fifo_mask
         mov     upcall_count(%rip), %rbx
-        mov     r_port(%rip), %rdi
-        call    evtchn_send
+        SEND    r_port(%rip)
         lea     event_array(%rip), %rax
         mov     r_port(%rip), %rdi
         lock btrl $EVTCHN_FIFO_MASKED, (%rax,%rdi,4)
@@ -374,15 +354,12 @@ loopback_phase:
         call    evtchn_status
         CHECK_RC $0, "status of the first end under FIFO"
         CHECK   evtchn_status_buf+8(%rip), $EVTCHNSTAT_interdomain, "status: interdomain"
-        mov     l_port(%rip), %rax
         mov     evtchn_status_buf+20(%rip), %ecx
-        CHECK   %rcx, %rax, "status: the peer is the bound end"
+        CHECK   %rcx, l_port(%rip), "status: the peer is the bound end"
         CHECK_WORD l_port(%rip), W_PENDING | W_MASKED, "bind_interdomain left the new end pending (and masked)"
         mov     u_port(%rip), %rdi
         call    fifo_unmask
-        call    clear_log
-        mov     upcall_count(%rip), %rbx
-        inc     %rbx
+        NEXT_UPCALL
         mov     l_port(%rip), %rdi
         call    fifo_unmask
         EXPECT_UPCALL l_port(%rip), 7, "loopback: unmasking the new end"
@@ -412,17 +389,11 @@ beyond_array_phase:
         CHECK   %rdx, $EVTCHN_FIFO_WORDS_PER_PAGE, "port 1024: the first without an event word"
         mov     %rdx, far_port(%rip)
         mov     upcall_count(%rip), %rbx
-        mov     far_port(%rip), %rdi
-        call    evtchn_send
+        SEND    far_port(%rip)
         CHECK_RC $0, "send on port 1024 returns 0"
         CHECK   upcall_count(%rip), %rbx, "no upcall: the port has no event word yet"
         lea     event_array+4096(%rip), %rdi
-        mov     $W_MASKED, %eax
-        mov     $EVTCHN_FIFO_WORDS_PER_PAGE, %ecx
-        rep stosl
-        lea     event_array+4096(%rip), %rdi
-        shr     $12, %rdi
-        call    expand_array
+        call    add_event_page
         CHECK_RC $0, "expand_array: the second page (ports 1024..2047)"
         CHECK_WORD far_port(%rip), W_PENDING | W_MASKED, "the send that waited for the page is PENDING in its new word"
         call    clear_log
@@ -434,21 +405,14 @@ beyond_array_phase:
 
 /* ------------------------------------------------------------------------ */
 reset_phase:
-        sub     $8, %rsp
-        movq    $DOMID_SELF, (%rsp)
-        mov     $EVTCHNOP_reset, %edi
-        mov     %rsp, %rsi
-        HCALL   __HYPERVISOR_event_channel_op
-        add     $8, %rsp
+        mov     $DOMID_SELF, %edi
+        call    evtchn_reset
         CHECK_RC $0, "EVTCHNOP_reset"
         mov     $DOMID_SELF, %edi
         mov     p_port(%rip), %rsi
         call    evtchn_status
         CHECK   evtchn_status_buf+8(%rip), $EVTCHNSTAT_closed, "reset closed our ports"
-        lea     event_array(%rip), %rdi
-        shr     $12, %rdi
-        call    expand_array
-        CHECK_RC $-EOPNOTSUPP, "after reset the domain is on 2-level again"
+        CHECK_TWO_LEVEL "after reset the domain is on 2-level again"
         ret
 
 /* ------------------------------------------------------------------------
@@ -584,52 +548,19 @@ fifo_unmask:
         pop     %rax
         ret
 
-/* init_control(RDI = vcpu, RSI = gfn, RDX = offset) -> RAX = rc,
- * RDX = link_bits as written back (0xEE if untouched) */
-init_control:
+/* add_event_page(RDI = a page of event_array) -> RAX: mask every word of the
+ * page, as Linux does, then EVTCHNOP_expand_array with it. */
+add_event_page:
+        push    %rcx
         push    %rdi
-        push    %rsi
-        sub     $24, %rsp
-        mov     %rsi, (%rsp)
-        mov     %edx, 8(%rsp)
-        mov     %edi, 12(%rsp)
-        movq    $0xEE, 16(%rsp)
-        mov     $EVTCHNOP_init_control, %edi
-        mov     %rsp, %rsi
-        HCALL   __HYPERVISOR_event_channel_op
-        movzbl  16(%rsp), %edx
-        add     $24, %rsp
-        pop     %rsi
+        mov     $W_MASKED, %eax
+        mov     $EVTCHN_FIFO_WORDS_PER_PAGE, %ecx
+        rep stosl
+        mov     (%rsp), %rdi
+        shr     $12, %rdi
+        call    evtchn_expand_array
         pop     %rdi
-        ret
-
-/* expand_array(RDI = gfn) -> RAX */
-expand_array:
-        push    %rdi
-        push    %rsi
-        sub     $8, %rsp
-        mov     %rdi, (%rsp)
-        mov     $EVTCHNOP_expand_array, %edi
-        mov     %rsp, %rsi
-        HCALL   __HYPERVISOR_event_channel_op
-        add     $8, %rsp
-        pop     %rsi
-        pop     %rdi
-        ret
-
-/* set_priority(RDI = port, RSI = priority) -> RAX */
-set_priority:
-        push    %rdi
-        push    %rsi
-        sub     $8, %rsp
-        mov     %edi, (%rsp)
-        mov     %esi, 4(%rsp)
-        mov     $EVTCHNOP_set_priority, %edi
-        mov     %rsp, %rsi
-        HCALL   __HYPERVISOR_event_channel_op
-        add     $8, %rsp
-        pop     %rsi
-        pop     %rdi
+        pop     %rcx
         ret
 
         .section .rodata

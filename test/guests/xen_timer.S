@@ -124,9 +124,7 @@ singleshot_phase:
         mov     $VCPU_SSHOTTMR_future, %esi
         call    set_singleshot
         CHECK_RC $0, "set_singleshot_timer in the past: 0"
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "a past deadline fires at once"
+        WAIT_UPCALLS %rbx, "a past deadline fires at once"
         EXPECT_TIMER_PORT "the past-deadline upcall takes the VIRQ_TIMER port"
 
         /* stop_singleshot cancels an armed timer. */
@@ -251,9 +249,7 @@ sched_phase:
         xor     %esi, %esi
         HCALL   __HYPERVISOR_sched_op
         CHECK_RC $0, "SCHEDOP_block returns 0"
-        mov     %rbx, %rdi
-        call    wait_upcalls
-        CHECK   %rax, $1, "SCHEDOP_block: the timer upcall follows"
+        WAIT_UPCALLS %rbx, "SCHEDOP_block: the timer upcall follows"
         call    pvclock_now
         CHECK_AT_LEAST %rax, deadline(%rip), "SCHEDOP_block slept until the timer"
 

@@ -218,6 +218,17 @@ wait_upcalls:
         pop     %rcx
         ret
 
+/* settle: give a wrongly raised upcall the time to show up (a bounded
+ * spin; interrupts must be on to see it). */
+        .globl  settle
+settle:
+        push    %rcx
+        mov     $2000, %ecx
+1:      pause
+        loop    1b
+        pop     %rcx
+        ret
+
 /* port_seen(RDI = port) -> RAX = 1 if the handler took the port since the
  * last call (clears the record). */
         .globl  port_seen
@@ -384,13 +395,14 @@ set_upcall_vector:
         pop     %rdi
         ret
 
-/* evtchn_port_op(RDI = cmd, RSI = port) -> RAX: close, send, unmask. */
+/* evtchn_port_op(RDI = cmd, RSI = the op's one-field struct: a port, a domid
+ * or a gfn, stored as a qword) -> RAX */
         .globl  evtchn_port_op
 evtchn_port_op:
         push    %rdi
         push    %rsi
         sub     $8, %rsp
-        mov     %esi, (%rsp)
+        mov     %rsi, (%rsp)
         mov     %rsp, %rsi
         HCALL   __HYPERVISOR_event_channel_op
         add     $8, %rsp
@@ -398,38 +410,56 @@ evtchn_port_op:
         pop     %rdi
         ret
 
-/* evtchn_send(RDI = port) -> RAX */
-        .globl  evtchn_send
-evtchn_send:
+/* EVTCHN_ONE_FIELD name, cmd: name(RDI = the field) -> RAX, through
+ * evtchn_port_op. */
+.macro EVTCHN_ONE_FIELD name, cmd
+        .globl  \name
+\name:
         push    %rdi
         push    %rsi
         mov     %rdi, %rsi
-        mov     $EVTCHNOP_send, %edi
+        mov     $\cmd, %edi
+        call    evtchn_port_op
+        pop     %rsi
+        pop     %rdi
+        ret
+.endm
+        EVTCHN_ONE_FIELD evtchn_send, EVTCHNOP_send                 /* (port) */
+        EVTCHN_ONE_FIELD evtchn_close, EVTCHNOP_close               /* (port) */
+        EVTCHN_ONE_FIELD evtchn_unmask, EVTCHNOP_unmask             /* (port) */
+        EVTCHN_ONE_FIELD evtchn_reset, EVTCHNOP_reset               /* (dom) */
+        EVTCHN_ONE_FIELD evtchn_expand_array, EVTCHNOP_expand_array /* (array gfn) */
+
+/* evtchn_set_priority(RDI = port, RSI = priority) -> RAX */
+        .globl  evtchn_set_priority
+evtchn_set_priority:
+        push    %rdi
+        push    %rsi
+        shl     $32, %rsi
+        mov     %edi, %edi
+        or      %rdi, %rsi              /* {u32 port, u32 priority} */
+        mov     $EVTCHNOP_set_priority, %edi
         call    evtchn_port_op
         pop     %rsi
         pop     %rdi
         ret
 
-/* evtchn_close(RDI = port) -> RAX */
-        .globl  evtchn_close
-evtchn_close:
+/* evtchn_init_control(RDI = vcpu, RSI = control gfn, RDX = offset) -> RAX =
+ * rc, RDX = link_bits as written back (0xEE if untouched) */
+        .globl  evtchn_init_control
+evtchn_init_control:
         push    %rdi
         push    %rsi
-        mov     %rdi, %rsi
-        mov     $EVTCHNOP_close, %edi
-        call    evtchn_port_op
-        pop     %rsi
-        pop     %rdi
-        ret
-
-/* evtchn_unmask(RDI = port) -> RAX */
-        .globl  evtchn_unmask
-evtchn_unmask:
-        push    %rdi
-        push    %rsi
-        mov     %rdi, %rsi
-        mov     $EVTCHNOP_unmask, %edi
-        call    evtchn_port_op
+        sub     $24, %rsp
+        mov     %rsi, (%rsp)
+        mov     %edx, 8(%rsp)
+        mov     %edi, 12(%rsp)
+        movq    $0xEE, 16(%rsp)
+        mov     $EVTCHNOP_init_control, %edi
+        mov     %rsp, %rsi
+        HCALL   __HYPERVISOR_event_channel_op
+        movzbl  16(%rsp), %edx
+        add     $24, %rsp
         pop     %rsi
         pop     %rdi
         ret

@@ -258,6 +258,14 @@
         CHECK_CMP \actual, \bound, 1, "\name"
 .endm
 
+/* WAIT_UPCALLS count, "name": CHECK that upcall_count reaches count
+ * (wait_upcalls; interrupts on). Clobbers RAX and RDI. */
+.macro WAIT_UPCALLS count, name
+        mov     \count, %rdi
+        call    wait_upcalls
+        CHECK   %rax, $1, "\name"
+.endm
+
 /* CHECK_RC expected, "name": CHECK %rax, expected, "name". */
 .macro CHECK_RC expected, name
         CHECK   %rax, \expected, "\name"
