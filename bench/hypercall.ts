@@ -4,7 +4,9 @@
 //     hypercall page;
 //   - event-channel send → upcall: bench_xen_evtchn.elf sends on an IPI port to itself
 //     (a direct VMCALL, as Linux does) and spins until its upcall handler has run,
-//     through the per-vCPU upcall vector (LAPIC, EOI) and through CALLBACK_IRQ type 2;
+//     through the per-vCPU upcall vector (LAPIC, EOI) and through CALLBACK_IRQ type 2.
+//     The core answers these sends itself, without an exit (assembly/xen/evtchn_send.ts),
+//     as KVM does; the figure is a whole round trip (send, delivery, handler, IRETQ);
 //   - GNTTABOP_copy of 4 KiB pages from a grant ref to a gmfn, 1 and 16 per call;
 //   - xenstore READ round trips over the ring (request, EVTCHNOP_send, reply).
 // Wall time is taken around Machine.run() and a run of the same guest with count=0
