@@ -116,6 +116,42 @@ test("code rewritten after it ran, and the next instruction of the running block
   assert.is(core.gpr(3), 0x77n, "a store to the next instruction takes effect");
 });
 
+test("the next instruction rewritten by the kinds that run out of line or generically inside a block (XCHG, BTS, x87 FISTP)", async () => {
+  // Each store hits the imm32 of the MOV right after it, in the same block:
+  //   mov eax,0x55; xchg [q1+1],eax; q1: mov ebx,1          -> ebx = 0x55
+  //   bts dword [q2+1],4; q2: mov ecx,1                      -> ecx = 0x11
+  //   mov edx,8; bts [q3+1],edx; q3: mov esi,1               -> esi = 0x101
+  //   fninit; fild dword [DATA]; fistp dword [q4+1]; q4: mov edi,1 -> edi = 0x1234
+  const c: number[] = [];
+  c.push(0xb8, ...le32(0x55));
+  const q1 = c.length + 6;
+  c.push(0x87, 0x05, ...le32(CODE + q1 + 1));
+  c.push(0xbb, ...le32(1));
+  const q2 = c.length + 8;
+  c.push(0x0f, 0xba, 0x2d, ...le32(CODE + q2 + 1), 0x04);
+  c.push(0xb9, ...le32(1));
+  c.push(0xba, ...le32(8));
+  const q3 = c.length + 7;
+  c.push(0x0f, 0xab, 0x15, ...le32(CODE + q3 + 1));
+  c.push(0xbe, ...le32(1));
+  c.push(0xdb, 0xe3, 0xdb, 0x05, ...le32(DATA));
+  const q4 = c.length + 6;
+  c.push(0xdb, 0x1d, ...le32(CODE + q4 + 1));
+  c.push(0xbf, ...le32(1), 0xf4);
+  for (const budget of [1_000_000, 1, 2, 3, 5]) {
+    const core = await load(c);
+    core.mem.write(DATA, Uint8Array.from(le32(0x1234)));
+    let reason = 0;
+    for (let i = 0; i < 1000 && (reason = core.ex.run(budget)) === L.EXIT_BUDGET; i++);
+    assert.is(reason, L.EXIT_DEAD, "the program ends at its HLT");
+    const where = `runs of ${budget} instructions`;
+    assert.is(core.gpr(3), 0x55n, `XCHG rewrote the next MOV (${where})`);
+    assert.is(core.gpr(1), 0x11n, `BTS imm rewrote the next MOV (${where})`);
+    assert.is(core.gpr(6), 0x101n, `BTS reg rewrote the next MOV (${where})`);
+    assert.is(core.gpr(7), 0x1234n, `FISTP rewrote the next MOV (${where})`);
+  }
+});
+
 /** fib(EAX) -> EAX, recursive, saving ECX and EAX on the stack (as bench_call);
  * main computes fib(12) three times into EDI, then jumps forward over a gap and
  * back (jumps the block goes on through). */
