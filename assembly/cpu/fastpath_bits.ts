@@ -4,9 +4,8 @@
 // fastpath.ts kinds that are not inline, instead of going through the generic
 // decoder by opcode. Flags as the generic code leaves them: BT* change CF only,
 // BSF/BSR set ZF (the destination stays as it was for a zero source).
-import { CPU_OFF, CPU_GPR } from "../layout";
 import { E_X, E_IMM, E_GOFF, E_EOFF } from "./decode";
-import { mode64 } from "./state";
+import { mode64, setGpr, RAX, RDX } from "./state";
 import { faulted } from "./fault";
 import { setCarryOverflow, getOF } from "./flags";
 import { sext, neg, bitScan } from "./ops/alu";
@@ -146,8 +145,8 @@ export function execBits(kind: u32, e: usize): void {
     }
     case K_RDTSC: {
       const t = rdtscValue();
-      store<u64>(CPU_OFF + CPU_GPR, t & 0xffffffff);
-      store<u64>(CPU_OFF + CPU_GPR + 16, t >> 32);
+      setGpr(RAX, t & 0xffffffff);
+      setGpr(RDX, t >> 32);
       return;
     }
   }

@@ -4,10 +4,10 @@
 // of little else; these run from the entry's normalized fields (fastpath.ts
 // classify()) instead of the generic decoder, with the generic code's results
 // and flags (CF = OF = the product did not fit; the rest from the low half).
-import { CPU_OFF, CPU_GPR } from "../layout";
 import { E_X, E_IMM, E_GOFF } from "./decode";
 import { faulted } from "./fault";
 import { sizeMask } from "./flags";
+import { setGpr, RAX, RDX } from "./state";
 import { sext, mulU128, mulS128, mulHi, setMulFlags } from "./ops/alu";
 import { E_SIZE, readE, regGet, regSet } from "./fastpath";
 
@@ -25,10 +25,11 @@ import { E_SIZE, readE, regGet, regSet } from "./fastpath";
 // @ts-ignore: decorator
 @inline export const K_MUL_M: u32 = 47; // rDX:rAX = rAX * [m]
 
+// regGet/regSet operands: byte offsets in the register file.
 // @ts-ignore: decorator
-@inline const RAX_OFF: u32 = 0;
+@inline const RAX_OFF: u32 = (RAX as u32) << 3;
 // @ts-ignore: decorator
-@inline const RDX_OFF: u32 = 16;
+@inline const RDX_OFF: u32 = (RDX as u32) << 3;
 
 /** G = a * b, signed, truncated to `size`. */
 function imulTo(g: u32, a: u64, b: u64, size: i32): void {
@@ -60,8 +61,8 @@ function mulWide(src: u64, size: i32, signed: bool): void {
   if (size == 8) {
     const lo = signed ? mulS128(a, src) : mulU128(a, src);
     const hi = mulHi;
-    store<u64>(CPU_OFF + CPU_GPR + RAX_OFF, lo);
-    store<u64>(CPU_OFF + CPU_GPR + RDX_OFF, hi);
+    setGpr(RAX, lo);
+    setGpr(RDX, hi);
     setMulFlags(lo, 8, signed ? hi != (((lo as i64) >> 63) as u64) : hi != 0);
     return;
   }

@@ -16,7 +16,7 @@ import {
   CTL_OFF, CTL_VCPU_ID, EVTCHN_SEND_OFF, EVS_ENABLED, EVS_SENT, EVS_PENDING, EVS_MASK, EVS_VCPU_INFO,
   EVS_UPCALL_VECTOR, EVS_PORTS, EVS_MAX_PORTS,
 } from "../layout";
-import { cpl, mode64, gpr, setGpr } from "../cpu/state";
+import { cpl, mode64, gpr, setGpr, RAX, RSI, RDI } from "../cpu/state";
 import { readableOff } from "../cpu/mmu";
 import { lapicInjectVector } from "../apic/lapic";
 import { signalInterrupt } from "../cpu/exec";
@@ -25,11 +25,6 @@ const HYPERVISOR_EVENT_CHANNEL_OP: u64 = 32;
 const EVTCHNOP_SEND: u32 = 4;
 /** vcpu_info.evtchn_pending_sel in the 64-bit layout (upcall_pending is byte 0). */
 const PENDING_SEL: usize = 8;
-
-// SDM register numbers.
-const RAX = 0;
-const RSI = 6;
-const RDI = 7;
 
 /** Answers the VMCALL at hand when it is an EVTCHNOP_send the core can do by
  * itself: RAX = 0 and true. False leaves everything as it was (the host takes it). */
