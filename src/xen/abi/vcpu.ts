@@ -108,18 +108,18 @@ export function decodeHvmVcpuContext(b: Uint8Array): HvmVcpuContext | null {
   const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const mode = d.getUint32(0, true);
   const R = 8; // the register union
+  // Both forms: rax..rdi, rip, rflags, cr0, cr3, cr4 as registers 0-12 of their width.
+  const regs = (r: (i: number) => bigint) => ({
+    gprs: [0, 1, 2, 3, 4, 5, 6, 7].map(r),
+    rip: r(8),
+    rflags: r(9),
+    cr0: r(10),
+    cr3: r(11),
+    cr4: r(12),
+  });
   if (mode === VCPU_HVM_MODE_64B) {
     const q = (i: number) => d.getBigUint64(R + i * 8, true);
-    return {
-      mode,
-      gprs: [0, 1, 2, 3, 4, 5, 6, 7].map(q),
-      rip: q(8),
-      rflags: q(9),
-      cr0: q(10),
-      cr3: q(11),
-      cr4: q(12),
-      efer: q(13),
-    };
+    return { mode, ...regs(q), efer: q(13) };
   }
   if (mode !== VCPU_HVM_MODE_32B) return null;
   const w = (i: number) => BigInt(d.getUint32(R + i * 4, true));
@@ -130,12 +130,7 @@ export function decodeHvmVcpuContext(b: Uint8Array): HvmVcpuContext | null {
   });
   return {
     mode,
-    gprs: [0, 1, 2, 3, 4, 5, 6, 7].map(w),
-    rip: w(8),
-    rflags: w(9),
-    cr0: w(10),
-    cr3: w(11),
-    cr4: w(12),
+    ...regs(w),
     efer: d.getBigUint64(R + 56, true),
     segments: { cs: seg(0), ds: seg(1), ss: seg(2), es: seg(3), tr: seg(4) },
   };
